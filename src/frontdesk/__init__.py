@@ -1,0 +1,1 @@
+"""frontdesk: a production runtime for multi-agent LLM systems."""

@@ -1,0 +1,72 @@
+"""The model interface: one async `request` method, plus the response and settings types.
+
+Every backend (OpenAI-compatible servers, Anthropic, the test doubles) and every wrapper (budget,
+retry, fallback, instrumentation) implements `Model`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontdesk.messages import Message, ResponsePart, TextPart, ToolCallPart, Usage
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class ToolDefinition:
+    """What a model is told about a tool: its name, purpose and JSON-schema parameters."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class ModelSettings:
+    """Per-request settings; `None` leaves the provider's default."""
+
+    max_output_tokens: int | None = 1024
+    temperature: float | None = None
+    timeout_s: float | None = 60.0
+
+
+@dataclass(kw_only=True, slots=True)
+class ModelResponse:
+    """One model answer: text and/or tool calls, token usage, and why it stopped."""
+
+    parts: list[ResponsePart] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    model: str = ""
+    finish_reason: str = "stop"
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.parts if isinstance(p, TextPart))
+
+    @property
+    def tool_calls(self) -> list[ToolCallPart]:
+        return [p for p in self.parts if isinstance(p, ToolCallPart)]
+
+
+class Model(ABC):
+    """A chat model. `provider` and `model_name` identify it in logs, prices and traces."""
+
+    provider: str = "unknown"
+    model_name: str = "unknown"
+
+    @property
+    def id(self) -> str:
+        """The `provider:model` id this model answers to."""
+        return f"{self.provider}:{self.model_name}"
+
+    @abstractmethod
+    async def request(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[ToolDefinition] = (),
+        settings: ModelSettings | None = None,
+    ) -> ModelResponse:
+        """Send the conversation (and the tools it may call) and return the model's answer."""

@@ -1,0 +1,72 @@
+"""The router interface: `Router.route(text, context) -> RouteDecision`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Action = Literal["answer", "clarify", "escalate"]
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Alternative:
+    """A candidate category and its probability."""
+
+    category: str
+    confidence: float
+
+
+@dataclass(kw_only=True, slots=True)
+class RouteDecision:
+    """Where a message goes and how sure the router is.
+
+    `category` is None when nothing fits (out of scope); `confidence` is the probability of the
+    chosen category in [0, 1]; `alternatives` are the top candidates, best first (the chosen one
+    included). `reason` is a short machine-readable code (e.g. `confident`, `low_confidence`,
+    `emergency_rule`, `out_of_scope`, `person_requested`).
+    """
+
+    category: str | None
+    confidence: float
+    alternatives: list[Alternative] = field(default_factory=list)
+    action: Action = "answer"
+    reason: str = ""
+    router_version: str = ""
+    latency_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "confidence": round(self.confidence, 4),
+            "alternatives": [
+                {"category": a.category, "confidence": round(a.confidence, 4)}
+                for a in self.alternatives
+            ],
+            "action": self.action,
+            "reason": self.reason,
+            "router_version": self.router_version,
+            "latency_ms": round(self.latency_ms, 3),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class RouteContext:
+    """What a router may know besides the text: the recent conversation, for follow-ups."""
+
+    conversation_id: str = ""
+    recent_user_texts: Sequence[str] = ()
+    last_category: str | None = None
+
+
+class Router(ABC):
+    """Classifies a message into one of a fixed set of categories."""
+
+    version: str = "unversioned"
+
+    @abstractmethod
+    async def route(self, text: str, context: RouteContext | None = None) -> RouteDecision:
+        """Decide where `text` goes."""
