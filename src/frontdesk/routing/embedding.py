@@ -1,0 +1,192 @@
+"""The trained embedding router: a logistic-regression head over sentence embeddings.
+
+Trained from labelled utterances (a specialist's `examples`, plus examples for categories that
+have no specialist and for out-of-scope messages). Embeddings of the training set are cached on
+disk, keyed by a hash of the data and the encoder, so a restart trains in milliseconds.
+
+Decision rule, in order:
+1. a *rule* (regex safety net, e.g. for emergencies) that matches forces its category;
+2. a *priority* category whose probability reaches its own lower bar wins (asymmetric cost:
+   missing an emergency is worse than over-escalating);
+3. the out-of-scope class, or a top probability under `threshold`, or a top-1 minus top-2 margin
+   under `margin`, asks for clarification;
+4. otherwise the top category.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from frontdesk.embeddings import Embedder, Vectors, default_embedder
+from frontdesk.errors import InvalidInput
+from frontdesk.routing.base import Alternative, RouteContext, RouteDecision, Router
+
+OUT_OF_SCOPE = "oos"
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class RouteRule:
+    """A regex that forces `category` when it matches (a recall safety net)."""
+
+    category: str
+    patterns: Sequence[str]
+
+    def matches(self, text: str) -> bool:
+        return any(re.search(p, text, flags=re.IGNORECASE) for p in self.patterns)
+
+
+@dataclass(kw_only=True)
+class EmbeddingRouter(Router):
+    """Classifies messages with logistic regression over sentence embeddings."""
+
+    examples: Mapping[str, Sequence[str]]
+    """category → example utterances; the key `oos` holds out-of-scope examples."""
+    threshold: float = 0.5
+    margin: float = 0.0
+    rules: Sequence[RouteRule] = ()
+    priority: Mapping[str, float] = field(default_factory=dict)
+    """category → probability at which it wins even when not the top category."""
+    embedder: Embedder | None = None
+    cache_dir: Path | None = None
+    top_k: int = 3
+    regularisation: float = 8.0
+
+    _classes: list[str] = field(default_factory=list, init=False, repr=False)
+    _classifier: LogisticRegression | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        labelled = {c: [t for t in texts if t.strip()] for c, texts in self.examples.items()}
+        labelled = {c: texts for c, texts in labelled.items() if texts}
+        if len(labelled) < 2:
+            raise InvalidInput(
+                f"a router needs examples for at least two categories, got {sorted(labelled)}"
+            )
+        self.examples = labelled
+        digest = hashlib.sha256()
+        digest.update(self._encoder().name.encode())
+        for category in sorted(labelled):
+            digest.update(category.encode())
+            for text in labelled[category]:
+                digest.update(b"\0" + text.encode())
+        self.version = f"embedding-lr/{digest.hexdigest()[:12]}"
+
+    def _encoder(self) -> Embedder:
+        if self.embedder is None:
+            self.embedder = default_embedder()
+        return self.embedder
+
+    @property
+    def categories(self) -> list[str]:
+        """The categories this router can return (out-of-scope excluded)."""
+        return sorted(c for c in self.examples if c != OUT_OF_SCOPE)
+
+    def train(self) -> None:
+        """Embed the examples (or load them from the cache) and fit the classifier."""
+        texts: list[str] = []
+        labels: list[str] = []
+        for category in sorted(self.examples):
+            for text in self.examples[category]:
+                texts.append(text)
+                labels.append(category)
+        vectors = self._cached_embeddings(texts)
+        classifier = LogisticRegression(
+            C=self.regularisation, max_iter=2000, class_weight="balanced"
+        )
+        classifier.fit(vectors, np.asarray(labels))
+        self._classifier = classifier
+        self._classes = [str(c) for c in classifier.classes_]
+
+    def _cached_embeddings(self, texts: list[str]) -> Vectors:
+        path = None
+        if self.cache_dir is not None:
+            path = self.cache_dir / f"{self.version.replace('/', '-')}.npy"
+            if path.exists():
+                cached = np.load(path)
+                if cached.shape[0] == len(texts):
+                    return np.asarray(cached, dtype=np.float32)
+        vectors = self._encoder().embed(texts)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, vectors)
+            tmp.replace(path)
+        return vectors
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Class probabilities for one text (trains on first use)."""
+        if self._classifier is None:
+            self.train()
+        assert self._classifier is not None
+        vector = self._encoder().embed([text])
+        row = self._classifier.predict_proba(vector)[0]
+        return {c: float(p) for c, p in zip(self._classes, row, strict=True)}
+
+    async def route(self, text: str, context: RouteContext | None = None) -> RouteDecision:
+        started = time.perf_counter()
+        if not text.strip():
+            raise InvalidInput("cannot route an empty message")
+        notes: list[str] = []
+        encoder = self._encoder()
+        if encoder.count_tokens(text) > encoder.max_tokens:
+            notes.append(f"truncated to the encoder's {encoder.max_tokens} word pieces")
+        probs = self.probabilities(text)
+        ranked = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
+        alternatives = [
+            Alternative(category=c, confidence=p) for c, p in ranked if c != OUT_OF_SCOPE
+        ][: self.top_k]
+        top, top_p = ranked[0]
+        second_p = ranked[1][1] if len(ranked) > 1 else 0.0
+
+        decision = RouteDecision(
+            category=top,
+            confidence=top_p,
+            alternatives=alternatives,
+            action="answer",
+            reason="confident",
+            router_version=self.version,
+            notes=notes,
+        )
+        forced = next((r for r in self.rules if r.matches(text)), None)
+        promoted = next(
+            (c for c, bar in self.priority.items() if c != top and probs.get(c, 0.0) >= bar), None
+        )
+        if forced is not None:
+            decision.category = forced.category
+            decision.confidence = probs.get(forced.category, 0.0)
+            decision.reason = f"rule:{forced.category}"
+        elif promoted is not None:
+            decision.category = promoted
+            decision.confidence = probs[promoted]
+            decision.reason = f"priority:{promoted}"
+        elif top == OUT_OF_SCOPE:
+            decision.category = None
+            decision.action = "clarify"
+            decision.reason = "out_of_scope"
+        elif top_p < self.threshold:
+            decision.action = "clarify"
+            decision.reason = "low_confidence"
+        elif top_p - second_p < self.margin:
+            decision.action = "clarify"
+            decision.reason = "small_margin"
+        decision.latency_ms = (time.perf_counter() - started) * 1000
+        return decision
+
+    def describe(self) -> dict[str, object]:
+        """A JSON-ready summary: version, categories and example counts."""
+        return {
+            "version": self.version,
+            "encoder": self._encoder().name,
+            "threshold": self.threshold,
+            "margin": self.margin,
+            "examples": {c: len(t) for c, t in sorted(self.examples.items())},
+        }
+
+

@@ -1,0 +1,156 @@
+"""The store interface: conversations, escalations and routing decisions, plus the LangGraph
+checkpointer that shares the same database.
+
+Two implementations pass one conformance suite (tests/store): SQLite (the embedded default) and
+PostgreSQL (`FRONTDESK_DATABASE_URL=postgresql://…`). Messages of a conversation carry a
+sequence number that is unique per conversation, so its history is always linear.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from frontdesk.errors import InvalidInput
+
+Role = Literal["user", "assistant", "operator", "system"]
+EscalationStatus = Literal["open", "claimed", "resolved"]
+
+CONVERSATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+def check_conversation_id(conversation_id: str) -> str:
+    """Return the id if it is well formed, else raise `InvalidInput` saying what is allowed."""
+    if not CONVERSATION_ID.fullmatch(conversation_id):
+        raise InvalidInput(
+            f"invalid conversation id {conversation_id[:80]!r}: use 1-128 characters from "
+            f"letters, digits and . _ : - (starting with a letter or digit), e.g. 'conv-42'"
+        )
+    return conversation_id
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+@dataclass(kw_only=True, slots=True)
+class StoredMessage:
+    """One message of a conversation as persisted."""
+
+    conversation_id: str
+    seq: int
+    role: Role
+    text: str
+    agent: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    created_at: float = field(default_factory=time.time)
+
+
+@dataclass(kw_only=True, slots=True)
+class Escalation:
+    """A conversation handed to a human, with the package the operator needs."""
+
+    id: str = field(default_factory=lambda: new_id("esc"))
+    conversation_id: str
+    status: EscalationStatus = "open"
+    reason: str
+    category: str | None = None
+    confidence: float | None = None
+    priority: int = 2
+    """0 = most urgent (emergency) … 3 = low."""
+    sla_deadline: float = 0.0
+    package: dict[str, Any] = field(default_factory=dict)
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+
+
+@dataclass(kw_only=True, slots=True)
+class DecisionRecord:
+    """One routing decision, as kept in the decision log."""
+
+    conversation_id: str
+    trace_id: str
+    category: str | None
+    confidence: float
+    action: str
+    reason: str
+    router_version: str
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+    latency_ms: float = 0.0
+    created_at: float = field(default_factory=time.time)
+
+
+class Store(ABC):
+    """Persistence for conversations, escalations and decisions."""
+
+    url: str = ""
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and create the schema if missing (idempotent)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections."""
+
+    @abstractmethod
+    def checkpointer(self) -> BaseCheckpointSaver[Any]:
+        """The LangGraph checkpointer on the same database (valid between open and close)."""
+
+    @abstractmethod
+    async def append_message(
+        self,
+        conversation_id: str,
+        role: Role,
+        text: str,
+        *,
+        agent: str | None = None,
+        meta: dict[str, Any] | None = None,
+        tenant: str = "default",
+    ) -> StoredMessage:
+        """Append a message, giving it the conversation's next sequence number atomically."""
+
+    @abstractmethod
+    async def history(self, conversation_id: str, *, limit: int | None = None) -> list[StoredMessage]:
+        """The conversation's messages in order (the last `limit` if given)."""
+
+    @abstractmethod
+    async def create_escalation(self, escalation: Escalation) -> Escalation:
+        """Persist a new escalation."""
+
+    @abstractmethod
+    async def get_escalation(self, escalation_id: str) -> Escalation | None:
+        """One escalation by id."""
+
+    @abstractmethod
+    async def list_escalations(
+        self, *, status: EscalationStatus | None = None, conversation_id: str | None = None
+    ) -> list[Escalation]:
+        """Escalations, most urgent first, then oldest first."""
+
+    @abstractmethod
+    async def record_decision(self, record: DecisionRecord) -> None:
+        """Append to the decision log."""
+
+    @abstractmethod
+    async def decisions(self, conversation_id: str) -> list[DecisionRecord]:
+        """The decision log of one conversation, oldest first."""

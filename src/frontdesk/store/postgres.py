@@ -1,0 +1,165 @@
+"""The PostgreSQL store, for several server replicas sharing one database.
+
+Appends lock the conversation's row (an upsert) before taking the next sequence number, so
+concurrent writers to one conversation serialise; the primary key (conversation_id, seq) makes a
+forked history impossible even if they did not.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from frontdesk.errors import StoreError
+from frontdesk.store import sql
+from frontdesk.store.base import (
+    DecisionRecord,
+    Escalation,
+    EscalationStatus,
+    Role,
+    Store,
+    StoredMessage,
+)
+
+
+def _pg(query: str) -> str:
+    return query.replace("?", "%s")
+
+
+class PostgresStore(Store):
+    """Conversations, escalations, decisions and checkpoints in PostgreSQL."""
+
+    def __init__(self, url: str, *, max_size: int = 10) -> None:
+        self.url = url
+        self._max_size = max_size
+        self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
+        self._saver_pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] | None = None
+        self._saver: AsyncPostgresSaver | None = None
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        try:
+            pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
+                self.url, min_size=1, max_size=self._max_size, open=False
+            )
+            await pool.open(wait=True, timeout=15)
+            async with pool.connection() as conn:
+                for statement in sql.SCHEMA:
+                    await conn.execute(statement)
+            saver_pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
+                self.url,
+                min_size=1,
+                max_size=self._max_size,
+                open=False,
+                kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            )
+            await saver_pool.open(wait=True, timeout=15)
+        except Exception as exc:
+            raise StoreError(
+                f"cannot connect to PostgreSQL at {_redact(self.url)}: {exc}. Check "
+                f"FRONTDESK_DATABASE_URL (e.g. postgresql://user@127.0.0.1:5432/frontdesk)."
+            ) from exc
+        self._pool = pool
+        self._saver_pool = saver_pool
+        self._saver = AsyncPostgresSaver(saver_pool)  # type: ignore[arg-type]
+        await self._saver.setup()
+
+    async def close(self) -> None:
+        if self._saver_pool is not None:
+            await self._saver_pool.close()
+            self._saver_pool = None
+            self._saver = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def checkpointer(self) -> BaseCheckpointSaver[Any]:
+        if self._saver is None:
+            raise StoreError("the store is not open")
+        return self._saver
+
+    def _require_pool(self) -> AsyncConnectionPool[AsyncConnection[Any]]:
+        if self._pool is None:
+            raise StoreError("the store is not open")
+        return self._pool
+
+    async def _fetch(self, query: str, args: list[Any] | tuple[Any, ...]) -> list[Any]:
+        async with self._require_pool().connection() as conn:
+            cursor = await conn.execute(_pg(query), args)
+            return await cursor.fetchall()
+
+    async def _execute(self, query: str, args: list[Any] | tuple[Any, ...]) -> None:
+        async with self._require_pool().connection() as conn:
+            await conn.execute(_pg(query), args)
+
+    async def append_message(
+        self,
+        conversation_id: str,
+        role: Role,
+        text: str,
+        *,
+        agent: str | None = None,
+        meta: dict[str, Any] | None = None,
+        tenant: str = "default",
+    ) -> StoredMessage:
+        now = time.time()
+        meta = dict(meta or {})
+        async with self._require_pool().connection() as conn, conn.transaction():
+            await conn.execute(_pg(sql.UPSERT_CONVERSATION), (conversation_id, tenant, now, now))
+            cursor = await conn.execute(_pg(sql.NEXT_SEQ), (conversation_id,))
+            row = await cursor.fetchone()
+            seq = int(row[0]) if row else 1
+            await conn.execute(
+                _pg(sql.INSERT_MESSAGE),
+                (conversation_id, seq, role, text, agent, json.dumps(meta), now),
+            )
+        return StoredMessage(
+            conversation_id=conversation_id, seq=seq, role=role, text=text, agent=agent,
+            meta=meta, created_at=now,
+        )  # fmt: skip
+
+    async def history(self, conversation_id: str, *, limit: int | None = None) -> list[StoredMessage]:
+        if limit is None:
+            rows = await self._fetch(sql.HISTORY, (conversation_id,))
+        else:
+            rows = await self._fetch(sql.HISTORY_TAIL, (conversation_id, limit))
+        return [sql.message_from_row(r) for r in rows]
+
+    async def create_escalation(self, escalation: Escalation) -> Escalation:
+        await self._execute(sql.INSERT_ESCALATION, sql.escalation_args(escalation))
+        return escalation
+
+    async def get_escalation(self, escalation_id: str) -> Escalation | None:
+        query = f"SELECT {sql.ESCALATION_COLUMNS} FROM fd_escalations WHERE id = ?"
+        rows = await self._fetch(query, (escalation_id,))
+        return sql.escalation_from_row(rows[0]) if rows else None
+
+    async def list_escalations(
+        self, *, status: EscalationStatus | None = None, conversation_id: str | None = None
+    ) -> list[Escalation]:
+        query, args = sql.select_escalations(status, conversation_id)
+        return [sql.escalation_from_row(r) for r in await self._fetch(query, args)]
+
+    async def record_decision(self, record: DecisionRecord) -> None:
+        await self._execute(sql.INSERT_DECISION, sql.decision_args(record))
+
+    async def decisions(self, conversation_id: str) -> list[DecisionRecord]:
+        rows = await self._fetch(sql.DECISIONS, (conversation_id,))
+        return [sql.decision_from_row(r) for r in rows]
+
+
+def _redact(url: str) -> str:
+    """The URL without its password."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest and ":" in rest.split("@", 1)[0]:
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        rest = f"{user}:***@{rest.split('@', 1)[1]}"
+    return f"{scheme}{sep}{rest}"

@@ -1,0 +1,163 @@
+"""SQL shared by the SQLite and PostgreSQL stores (written in the common dialect; `?` marks are
+rewritten to `%s` for PostgreSQL), and the row ↔ record conversions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, cast
+
+from frontdesk.store.base import DecisionRecord, Escalation, EscalationStatus, Role, StoredMessage
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS fd_conversations (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS fd_messages (
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        text TEXT NOT NULL,
+        agent TEXT,
+        meta TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (conversation_id, seq)
+    )""",
+    """CREATE TABLE IF NOT EXISTS fd_escalations (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        category TEXT,
+        confidence DOUBLE PRECISION,
+        priority INTEGER NOT NULL,
+        sla_deadline DOUBLE PRECISION NOT NULL,
+        package TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS fd_escalations_status ON fd_escalations (status, priority)",
+    """CREATE TABLE IF NOT EXISTS fd_decisions (
+        conversation_id TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        category TEXT,
+        confidence DOUBLE PRECISION NOT NULL,
+        action TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        router_version TEXT NOT NULL,
+        alternatives TEXT NOT NULL,
+        latency_ms DOUBLE PRECISION NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS fd_decisions_conv ON fd_decisions (conversation_id, created_at)",
+]
+
+UPSERT_CONVERSATION = (
+    "INSERT INTO fd_conversations (id, tenant, created_at, updated_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at"
+)
+NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM fd_messages WHERE conversation_id = ?"
+INSERT_MESSAGE = (
+    "INSERT INTO fd_messages (conversation_id, seq, role, text, agent, meta, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+HISTORY = (
+    "SELECT conversation_id, seq, role, text, agent, meta, created_at FROM fd_messages "
+    "WHERE conversation_id = ? ORDER BY seq"
+)
+HISTORY_TAIL = (
+    "SELECT * FROM (SELECT conversation_id, seq, role, text, agent, meta, created_at "
+    "FROM fd_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?) AS tail ORDER BY seq"
+)
+INSERT_ESCALATION = (
+    "INSERT INTO fd_escalations (id, conversation_id, status, reason, category, confidence, "
+    "priority, sla_deadline, package, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+ESCALATION_COLUMNS = (
+    "id, conversation_id, status, reason, category, confidence, priority, sla_deadline, "
+    "package, created_at, updated_at"
+)
+INSERT_DECISION = (
+    "INSERT INTO fd_decisions (conversation_id, trace_id, category, confidence, action, reason, "
+    "router_version, alternatives, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+DECISIONS = (
+    "SELECT conversation_id, trace_id, category, confidence, action, reason, router_version, "
+    "alternatives, latency_ms, created_at FROM fd_decisions WHERE conversation_id = ? "
+    "ORDER BY created_at"
+)
+
+
+def select_escalations(status: str | None, conversation_id: str | None) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if status is not None:
+        where.append("status = ?")
+        args.append(status)
+    if conversation_id is not None:
+        where.append("conversation_id = ?")
+        args.append(conversation_id)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    query = f"SELECT {ESCALATION_COLUMNS} FROM fd_escalations{clause} ORDER BY priority, created_at"
+    return query, args
+
+
+def message_from_row(row: Sequence[Any]) -> StoredMessage:
+    return StoredMessage(
+        conversation_id=row[0],
+        seq=int(row[1]),
+        role=cast(Role, row[2]),
+        text=row[3],
+        agent=row[4],
+        meta=json.loads(row[5]),
+        created_at=float(row[6]),
+    )
+
+
+def escalation_args(e: Escalation) -> list[Any]:
+    return [
+        e.id, e.conversation_id, e.status, e.reason, e.category, e.confidence, e.priority,
+        e.sla_deadline, json.dumps(e.package, ensure_ascii=False), e.created_at, e.updated_at,
+    ]  # fmt: skip
+
+
+def escalation_from_row(row: Sequence[Any]) -> Escalation:
+    return Escalation(
+        id=row[0],
+        conversation_id=row[1],
+        status=cast(EscalationStatus, row[2]),
+        reason=row[3],
+        category=row[4],
+        confidence=None if row[5] is None else float(row[5]),
+        priority=int(row[6]),
+        sla_deadline=float(row[7]),
+        package=json.loads(row[8]),
+        created_at=float(row[9]),
+        updated_at=float(row[10]),
+    )
+
+
+def decision_args(d: DecisionRecord) -> list[Any]:
+    return [
+        d.conversation_id, d.trace_id, d.category, d.confidence, d.action, d.reason,
+        d.router_version, json.dumps(d.alternatives), d.latency_ms, d.created_at,
+    ]  # fmt: skip
+
+
+def decision_from_row(row: Sequence[Any]) -> DecisionRecord:
+    return DecisionRecord(
+        conversation_id=row[0],
+        trace_id=row[1],
+        category=row[2],
+        confidence=float(row[3]),
+        action=row[4],
+        reason=row[5],
+        router_version=row[6],
+        alternatives=json.loads(row[7]),
+        latency_ms=float(row[8]),
+        created_at=float(row[9]),
+    )

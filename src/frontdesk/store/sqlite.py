@@ -1,0 +1,168 @@
+"""The SQLite store: the embedded default, one file under the data directory.
+
+Safe across processes: WAL journal, a busy timeout, and `BEGIN IMMEDIATE` around each append, so
+two processes writing to one conversation serialise instead of forking its history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from frontdesk.errors import StoreError
+from frontdesk.store import sql
+from frontdesk.store.base import (
+    DecisionRecord,
+    Escalation,
+    EscalationStatus,
+    Role,
+    Store,
+    StoredMessage,
+)
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 30_000
+
+
+class SQLiteStore(Store):
+    """Conversations, escalations, decisions and checkpoints in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._saver: AsyncSqliteSaver | None = None
+        self._saver_conn: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        if self._conn is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            for statement in sql.SCHEMA:
+                conn.execute(statement)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"cannot open the SQLite database {self.path}: {exc}. If the file is not a "
+                f"frontdesk database, point FRONTDESK_DATA_DIR elsewhere."
+            ) from exc
+        self._conn = conn
+        self._saver_conn = await aiosqlite.connect(self.path, timeout=30)
+        await self._saver_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._saver = AsyncSqliteSaver(self._saver_conn)
+        await self._saver.setup()
+
+    async def close(self) -> None:
+        if self._saver_conn is not None:
+            await self._saver_conn.close()
+            self._saver_conn = None
+            self._saver = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def checkpointer(self) -> BaseCheckpointSaver[Any]:
+        if self._saver is None:
+            raise StoreError("the store is not open")
+        return self._saver
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn
+        if conn is None:
+            raise StoreError("the store is not open")
+
+        def locked() -> T:
+            with self._lock:
+                return work(conn)
+
+        try:
+            return await asyncio.to_thread(locked)
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite error on {self.path}: {exc}") from exc
+
+    async def append_message(
+        self,
+        conversation_id: str,
+        role: Role,
+        text: str,
+        *,
+        agent: str | None = None,
+        meta: dict[str, Any] | None = None,
+        tenant: str = "default",
+    ) -> StoredMessage:
+        now = time.time()
+        meta = dict(meta or {})
+
+        def work(conn: sqlite3.Connection) -> StoredMessage:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(sql.UPSERT_CONVERSATION, (conversation_id, tenant, now, now))
+                (seq,) = conn.execute(sql.NEXT_SEQ, (conversation_id,)).fetchone()
+                conn.execute(
+                    sql.INSERT_MESSAGE,
+                    (conversation_id, seq, role, text, agent, json.dumps(meta), now),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return StoredMessage(
+                conversation_id=conversation_id, seq=int(seq), role=role, text=text,
+                agent=agent, meta=meta, created_at=now,
+            )  # fmt: skip
+
+        return await self._run(work)
+
+    async def history(self, conversation_id: str, *, limit: int | None = None) -> list[StoredMessage]:
+        def work(conn: sqlite3.Connection) -> list[StoredMessage]:
+            if limit is None:
+                rows = conn.execute(sql.HISTORY, (conversation_id,)).fetchall()
+            else:
+                rows = conn.execute(sql.HISTORY_TAIL, (conversation_id, limit)).fetchall()
+            return [sql.message_from_row(r) for r in rows]
+
+        return await self._run(work)
+
+    async def create_escalation(self, escalation: Escalation) -> Escalation:
+        await self._run(
+            lambda conn: conn.execute(sql.INSERT_ESCALATION, sql.escalation_args(escalation))
+        )
+        return escalation
+
+    async def get_escalation(self, escalation_id: str) -> Escalation | None:
+        query = f"SELECT {sql.ESCALATION_COLUMNS} FROM fd_escalations WHERE id = ?"
+        row = await self._run(lambda conn: conn.execute(query, (escalation_id,)).fetchone())
+        return None if row is None else sql.escalation_from_row(row)
+
+    async def list_escalations(
+        self, *, status: EscalationStatus | None = None, conversation_id: str | None = None
+    ) -> list[Escalation]:
+        query, args = sql.select_escalations(status, conversation_id)
+        rows = await self._run(lambda conn: conn.execute(query, args).fetchall())
+        return [sql.escalation_from_row(r) for r in rows]
+
+    async def record_decision(self, record: DecisionRecord) -> None:
+        await self._run(lambda conn: conn.execute(sql.INSERT_DECISION, sql.decision_args(record)))
+
+    async def decisions(self, conversation_id: str) -> list[DecisionRecord]:
+        rows = await self._run(
+            lambda conn: conn.execute(sql.DECISIONS, (conversation_id,)).fetchall()
+        )
+        return [sql.decision_from_row(r) for r in rows]
