@@ -1,0 +1,390 @@
+"""Router → specialists, compiled to a LangGraph graph.
+
+    route ──► clarify                     (low confidence, small margin, out of scope)
+          ├─► escalate                    (escalation category, a person asked for, repeated
+          │                                clarification)
+          └─► <specialist> ──► escalate?  (a guardrail block that asks for a human)
+
+The graph's state is per conversation (the checkpointer's thread id is the conversation id):
+it carries the pending clarification and the count of clarifications in a row across turns.
+Everything a node needs for the current request arrives in the typed `TurnContext`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from frontdesk.agents import AgentResult, Limits, Specialist, StopReason, run_specialist
+from frontdesk.errors import ConfigError
+from frontdesk.messages import Message
+from frontdesk.models.base import Model
+from frontdesk.patterns.escalation import Handoff, PersonRequestDetector, build_escalation
+from frontdesk.routing import OUT_OF_SCOPE, EmbeddingRouter, RouteContext, RouteDecision, Router
+from frontdesk.routing.embedding import RouteRule
+from frontdesk.store import DecisionRecord, Store
+from frontdesk.tools import ToolContext
+
+DEFAULT_HANDOFF_REPLY = (
+    "I've passed your message to a member of our team, who will reply here as soon as possible."
+)
+MAX_CLARIFICATIONS_IN_A_ROW = 2
+_ORDINALS = {
+    0: r"\b(1|one|first|former|top)\b",
+    1: r"\b(2|two|second|latter|other|bottom)\b",
+}
+
+
+class TurnState(TypedDict, total=False):
+    """Graph state. JSON-only values, so any checkpointer can persist it."""
+
+    text: str
+    decision: dict[str, Any] | None
+    reply: dict[str, Any] | None
+    pending: dict[str, Any] | None
+    clarifications: int
+    escalate: dict[str, Any] | None
+
+
+@dataclass(kw_only=True)
+class TurnContext:
+    """Everything about the current request that nodes need (LangGraph run context)."""
+
+    conversation_id: str
+    trace_id: str
+    tool_context: ToolContext
+    history: Sequence[Message] = ()
+    recent_user_texts: Sequence[str] = ()
+    decisions: list[RouteDecision] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class RouterSpecialist:
+    """Declaration of the router → specialists pattern.
+
+    `specialists` answer; `routes` adds categories that have examples but no specialist (e.g.
+    emergency, legal, complaint); `escalate` names the categories handed to a human;
+    `out_of_scope` are examples of messages the app does not handle. Adding a category means
+    adding one specialist (its `examples` train the router) — nothing else changes.
+    """
+
+    specialists: Sequence[Specialist]
+    threshold: float = 0.55
+    margin: float = 0.0
+    routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    escalate: Collection[str] = ("emergency", "legal", "complaint")
+    out_of_scope: Sequence[str] = ()
+    rules: Sequence[RouteRule] = ()
+    priority: Mapping[str, float] = field(default_factory=dict)
+    person_patterns: Sequence[str] = ()
+    safety_replies: Mapping[str, str] = field(default_factory=dict)
+    """category → a reply given immediately, before any queueing (e.g. call emergency services)."""
+    handoff_replies: Mapping[str, str] = field(default_factory=dict)
+    topic_labels: Mapping[str, str] = field(default_factory=dict)
+    """category → how to name it to a user in a clarification ("a question about a bill")."""
+    router: Router | None = None
+    escalate_on_repeated_clarification: bool = True
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.specialists]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"specialist names must be unique, got {names}")
+        if not self.specialists:
+            raise ConfigError("RouterSpecialist needs at least one specialist")
+        for category in self.escalate:
+            if category not in self.routes and category not in names:
+                raise ConfigError(
+                    f"escalation category {category!r} has neither a specialist nor examples "
+                    f"in routes=; add `routes={{{category!r}: [...examples]}}`"
+                )
+
+    def build_router(self, *, cache_dir: Any = None) -> Router:
+        """The router this pattern uses: the given one, or an embedding router trained on the
+        specialists' examples, the extra routes and the out-of-scope examples."""
+        if self.router is not None:
+            return self.router
+        examples: dict[str, Sequence[str]] = {s.name: s.examples for s in self.specialists}
+        examples.update(self.routes)
+        if self.out_of_scope:
+            examples[OUT_OF_SCOPE] = self.out_of_scope
+        missing = [name for name, texts in examples.items() if not texts]
+        if missing:
+            raise ConfigError(f"categories without example utterances: {', '.join(missing)}")
+        return EmbeddingRouter(
+            examples=examples,
+            threshold=self.threshold,
+            margin=self.margin,
+            rules=self.rules,
+            priority=self.priority,
+            cache_dir=cache_dir,
+        )
+
+    def apply_policies(self, decision: RouteDecision, text: str) -> RouteDecision:
+        """Turn a router's decision into the pattern's action: escalation categories escalate
+        (unless the router asked to clarify), and so does an explicit request for a person."""
+        if decision.category in self.escalate and decision.action != "clarify":
+            decision.action = "escalate"
+        if PersonRequestDetector(patterns=self.person_patterns)(text):
+            decision.action, decision.reason = "escalate", "person_requested"
+        return decision
+
+    def label(self, category: str) -> str:
+        if category in self.topic_labels:
+            return self.topic_labels[category]
+        for specialist in self.specialists:
+            if specialist.name == category:
+                return specialist.description
+        return category.replace("_", " ")
+
+
+@dataclass(kw_only=True)
+class Services:
+    """The app-wide parts a compiled graph closes over (immutable during a request)."""
+
+    router: Router
+    store: Store
+    models: Mapping[str, Callable[[ToolContext], Model]]
+    limits: Limits
+
+
+def compile_router_specialist(
+    pattern: RouterSpecialist, services: Services, checkpointer: BaseCheckpointSaver[Any] | None
+) -> CompiledStateGraph[TurnState, TurnContext, TurnState, TurnState]:
+    """Compile the pattern into a LangGraph graph bound to `services`."""
+    specialists = {s.name: s for s in pattern.specialists}
+
+    async def route(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
+        ctx = runtime.context
+        text = state["text"]
+        pending = state.get("pending")
+        decision = await services.router.route(
+            text,
+            RouteContext(conversation_id=ctx.conversation_id,
+                         recent_user_texts=ctx.recent_user_texts),
+        )  # fmt: skip
+        if pending and decision.action != "escalate":
+            chosen = _resolve_clarification(pattern, pending, text, decision)
+            if chosen is not None:
+                category, original = chosen
+                decision.category, decision.action = category, "answer"
+                decision.reason = "clarified"
+                decision.confidence = max(
+                    decision.confidence,
+                    next((o["confidence"] for o in pending["options"]
+                          if o["category"] == category), 0.0),
+                )  # fmt: skip
+                text = f"{original}\n{text}"
+        decision = pattern.apply_policies(decision, state["text"])
+        ctx.decisions.append(decision)
+        await services.store.record_decision(
+            DecisionRecord(
+                conversation_id=ctx.conversation_id, trace_id=ctx.trace_id,
+                category=decision.category, confidence=decision.confidence,
+                action=decision.action, reason=decision.reason,
+                router_version=decision.router_version,
+                alternatives=[{"category": a.category, "confidence": a.confidence}
+                              for a in decision.alternatives],
+                latency_ms=decision.latency_ms,
+            )
+        )  # fmt: skip
+        update: TurnState = {"decision": decision.to_json(), "text": text}
+        if decision.action != "clarify":
+            update["pending"] = None
+            update["clarifications"] = 0
+        return update
+
+    def after_route(state: TurnState) -> str:
+        decision = state["decision"] or {}
+        if decision["action"] == "escalate":
+            return "escalate"
+        if decision["action"] == "clarify" or decision["category"] not in specialists:
+            too_many = state.get("clarifications", 0) >= MAX_CLARIFICATIONS_IN_A_ROW
+            if too_many and pattern.escalate_on_repeated_clarification:
+                return "escalate"
+            return "clarify"
+        return f"agent_{decision['category']}"
+
+    async def clarify(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
+        decision = state["decision"] or {}
+        options = [a for a in decision["alternatives"] if a["category"] in _answerable(pattern)]
+        options = options[:2]
+        if decision["reason"] == "out_of_scope" or not options:
+            topics = ", ".join(pattern.label(s.name) for s in pattern.specialists)
+            text = (
+                "I'm not sure I can help with that. I can help with: "
+                f"{topics}. Could you tell me a bit more about what you need?"
+            )
+        elif len(options) == 1:
+            text = f"Just to check: is this about {pattern.label(options[0]['category'])}?"
+        else:
+            first, second = (pattern.label(o["category"]) for o in options)
+            text = (
+                f"I want to make sure I get you to the right place. Did you mean (1) {first}, "
+                f"or (2) {second}? You can answer 1 or 2, or tell me more."
+            )
+        pending_text = (state.get("pending") or {}).get("text") or state["text"]
+        return {
+            "pending": {"options": options, "text": pending_text},
+            "clarifications": state.get("clarifications", 0) + 1,
+            "reply": _reply(
+                text, agent="clarification", decision=decision, action="clarify",
+                stop_reason="completed",
+            ),
+        }  # fmt: skip
+
+    async def escalate(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
+        ctx = runtime.context
+        decision = state["decision"] or {}
+        previous = state.get("reply") or {}
+        requested = state.get("escalate") or {}
+        category = decision.get("category")
+        if requested.get("reason"):
+            reason = requested["reason"]
+        elif decision.get("reason") == "person_requested":
+            reason = "person_requested"
+        elif decision.get("action") == "escalate" and category:
+            reason = category
+        else:
+            reason = "repeated_clarification"
+        history = await services.store.history(ctx.conversation_id)
+        escalation = build_escalation(
+            Handoff(
+                conversation_id=ctx.conversation_id, reason=reason, category=category,
+                confidence=decision.get("confidence"), alternatives=decision.get("alternatives", []),
+                attempts=list(requested.get("attempts", [])), trace_id=ctx.trace_id,
+            ),
+            history,
+        )  # fmt: skip
+        await services.store.create_escalation(escalation)
+        parts = []
+        if category in pattern.safety_replies:
+            parts.append(pattern.safety_replies[category])
+        parts.append(pattern.handoff_replies.get(reason)
+                     or pattern.handoff_replies.get(category or "")
+                     or DEFAULT_HANDOFF_REPLY)  # fmt: skip
+        if previous.get("reply") and requested:
+            parts.insert(0, previous["reply"])
+        reply = _reply(
+            "\n\n".join(parts),
+            agent=previous.get("agent") or "escalation",
+            decision=decision,
+            action="escalate",
+            stop_reason="escalated",
+        )
+        reply["escalation_id"] = escalation.id
+        reply["usage"] = previous.get("usage", reply["usage"])
+        return {"reply": reply, "escalate": None, "pending": None, "clarifications": 0}
+
+    def specialist_node(specialist: Specialist) -> Callable[..., Any]:
+        async def run(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
+            ctx = runtime.context
+            model = services.models[specialist.name](ctx.tool_context)
+            result = await run_specialist(
+                specialist, state["text"], model=model, ctx=ctx.tool_context,
+                history=ctx.history, limits=services.limits,
+            )  # fmt: skip
+            decision = state["decision"] or {}
+            reply = _reply(
+                result.text, agent=specialist.name, decision=decision, action="answer",
+                stop_reason=result.stop_reason,
+            )  # fmt: skip
+            reply["usage"] = {
+                "input_tokens": result.usage.input_tokens,
+                "output_tokens": result.usage.output_tokens,
+            }
+            reply["model"] = result.model
+            update: TurnState = {"reply": reply}
+            if result.escalate_reason:
+                update["escalate"] = {
+                    "reason": result.escalate_reason, "attempts": [_attempt(result)],
+                }  # fmt: skip
+            return update
+
+        return run
+
+    def after_specialist(state: TurnState) -> str:
+        return "escalate" if state.get("escalate") else END
+
+    graph: StateGraph[TurnState, TurnContext, TurnState, TurnState] = StateGraph(
+        TurnState, context_schema=TurnContext
+    )
+    graph.add_node("route", route)
+    graph.add_node("clarify", clarify)
+    graph.add_node("escalate", escalate)
+    targets = ["clarify", "escalate"]
+    for specialist in pattern.specialists:
+        node = f"agent_{specialist.name}"
+        graph.add_node(node, specialist_node(specialist))
+        graph.add_conditional_edges(node, after_specialist, ["escalate", END])
+        targets.append(node)
+    graph.add_edge(START, "route")
+    graph.add_conditional_edges("route", after_route, targets)
+    graph.add_edge("clarify", END)
+    graph.add_edge("escalate", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def _answerable(pattern: RouterSpecialist) -> set[str]:
+    return {s.name for s in pattern.specialists}
+
+
+def _resolve_clarification(
+    pattern: RouterSpecialist, pending: dict[str, Any], answer: str, decision: RouteDecision
+) -> tuple[str, str] | None:
+    """Which pending option the user's answer picks, with the original question; None if the
+    answer picks none (then it is routed as a new message)."""
+    options = [o["category"] for o in pending.get("options", [])]
+    if not options:
+        return None
+    lowered = answer.lower()
+    for index, pattern_re in _ORDINALS.items():
+        if index < len(options) and re.search(pattern_re, lowered) and len(lowered) < 40:
+            return options[index], pending["text"]
+    for option in options:
+        words = {option.lower(), *re.findall(r"[a-z]{4,}", pattern.label(option).lower())}
+        if any(re.search(rf"\b{re.escape(w)}", lowered) for w in words):
+            return option, pending["text"]
+    if len(options) == 1 and re.match(r"^\s*(yes|yeah|yep|correct|right|sure)\b", lowered):
+        return options[0], pending["text"]
+    if decision.action == "answer" and decision.category in options:
+        return decision.category, pending["text"]
+    return None
+
+
+def _attempt(result: AgentResult) -> dict[str, Any]:
+    return {
+        "agent": result.agent,
+        "stop_reason": result.stop_reason,
+        "blocked": result.blocked,
+        "error": result.error,
+        "tool_calls": [
+            {"name": c.name, "arguments": c.arguments, "is_error": c.is_error}
+            for c in result.tool_calls
+        ],
+        "guardrail_events": [
+            {"guardrail": e.guardrail, "stage": e.stage, "action": e.action, "reason": e.reason}
+            for e in result.guardrail_events
+        ],
+    }
+
+
+def _reply(
+    text: str, *, agent: str, decision: dict[str, Any], action: str, stop_reason: StopReason
+) -> dict[str, Any]:
+    return {
+        "reply": text,
+        "agent": agent,
+        "category": decision.get("category"),
+        "confidence": decision.get("confidence", 0.0),
+        "action": action,
+        "escalation_id": None,
+        "usage": {"input_tokens": 0, "output_tokens": 0},
+        "stop_reason": stop_reason,
+    }

@@ -1,0 +1,243 @@
+"""The runtime: `App.respond(conversation_id, text) -> Reply`.
+
+An `App` owns the store, the trained router and the compiled graph of its pattern. Every request
+gets a fresh `TurnContext`; the only state that outlives a request lives in the store, keyed by
+conversation id. Concurrent messages to one conversation are serialised in-process.
+
+    app = App(RouterSpecialist([...]), data_dir=Path("data"))
+    reply = await app.respond("conv-42", "I was charged twice")
+    reply = app.respond_sync("conv-42", "and when is my next appointment?")  # outside async code
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from langgraph.graph.state import CompiledStateGraph
+
+from frontdesk.agents import Limits, Specialist
+from frontdesk.errors import ConfigError, InvalidInput
+from frontdesk.messages import AssistantMessage, Message, TextPart, Usage, UserMessage
+from frontdesk.models import Model, resolve_model
+from frontdesk.patterns.router_specialist import (
+    RouterSpecialist,
+    Services,
+    TurnContext,
+    TurnState,
+    compile_router_specialist,
+)
+from frontdesk.reply import Reply
+from frontdesk.routing import EmbeddingRouter, RouteDecision, Router
+from frontdesk.store import Store, StoredMessage, check_conversation_id, open_store
+from frontdesk.tools import ToolContext
+
+RECURSION_LIMIT = 25
+"""LangGraph super-steps per turn; a turn takes at most four (route, agent, escalate, end)."""
+
+
+class App:
+    """A runnable multi-agent application."""
+
+    def __init__(
+        self,
+        pattern: RouterSpecialist,
+        *,
+        name: str = "app",
+        data_dir: Path,
+        store: Store | str | None = None,
+        model: str | Model | None = None,
+        deps: Callable[[str], Any] | None = None,
+        limits: Limits | None = None,
+        max_message_chars: int = 4000,
+        history_turns: int = 10,
+    ) -> None:
+        self.name = name
+        self.pattern = pattern
+        self.data_dir = data_dir
+        self.limits = limits or Limits()
+        self.max_message_chars = max_message_chars
+        self.history_turns = history_turns
+        self._deps = deps
+        if store is None:
+            store = f"sqlite:///{data_dir / 'frontdesk.sqlite3'}"
+        self.store = open_store(store) if isinstance(store, str) else store
+        self.default_model = resolve_model(model) if model is not None else None
+        self._models = {s.name: self._model_factory(s) for s in pattern.specialists}
+        self.router: Router = pattern.build_router(cache_dir=data_dir / "routers")
+        self._graph: CompiledStateGraph[TurnState, TurnContext, TurnState, TurnState] | None
+        self._graph = None
+        self._opened = False
+        self._open_lock = asyncio.Lock()
+        self._conversation_locks: weakref.WeakValueDictionary[str, asyncio.Lock]
+        self._conversation_locks = weakref.WeakValueDictionary()
+        self._runner: asyncio.Runner | None = None
+
+    def _model_factory(self, specialist: Specialist) -> Callable[[ToolContext], Model]:
+        if specialist.model is not None:
+            fixed = resolve_model(specialist.model)
+            return lambda _ctx: fixed
+        if self.default_model is not None:
+            default = self.default_model
+            return lambda _ctx: default
+        if specialist.offline is not None:
+            return specialist.offline
+        raise ConfigError(
+            f"specialist {specialist.name!r} has no model and no offline policy: set "
+            f"FRONTDESK_MODEL (e.g. openai:gpt-4o-mini) or give it model= or offline="
+        )
+
+    @property
+    def offline(self) -> bool:
+        """True when no specialist uses a real model."""
+        return self.default_model is None and all(s.model is None for s in self.pattern.specialists)
+
+    async def open(self) -> None:
+        """Open the store, train the router and compile the graph (idempotent)."""
+        async with self._open_lock:
+            if self._opened:
+                return
+            await self.store.open()
+            if isinstance(self.router, EmbeddingRouter):
+                await asyncio.to_thread(self.router.train)
+            services = Services(
+                router=self.router, store=self.store, models=self._models, limits=self.limits
+            )
+            self._graph = compile_router_specialist(
+                self.pattern, services, self.store.checkpointer()
+            )
+            self._opened = True
+
+    async def close(self) -> None:
+        await self.store.close()
+        self._opened = False
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def check_text(self, text: str) -> str:
+        """The message, stripped; `InvalidInput` if empty or too long."""
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput("the message is empty: write what you need, e.g. 'I need an "
+                               "appointment next week'")  # fmt: skip
+        if len(text) > self.max_message_chars:
+            raise InvalidInput(
+                f"the message is {len(text)} characters, over the limit of "
+                f"{self.max_message_chars}: shorten it or send it in parts"
+            )
+        return text.strip()
+
+    async def respond(self, conversation_id: str, text: str, *, tenant: str = "default") -> Reply:
+        """Answer one user message in a conversation."""
+        check_conversation_id(conversation_id)
+        text = self.check_text(text)
+        await self.open()
+        assert self._graph is not None
+        lock = self._conversation_locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._conversation_locks[conversation_id] = lock
+        async with lock:
+            return await self._turn(self._graph, conversation_id, text, tenant)
+
+    async def _turn(
+        self,
+        graph: CompiledStateGraph[TurnState, TurnContext, TurnState, TurnState],
+        conversation_id: str,
+        text: str,
+        tenant: str,
+    ) -> Reply:
+        started = time.perf_counter()
+        trace_id = uuid.uuid4().hex
+        previous = await self.store.history(conversation_id, limit=2 * self.history_turns)
+        await self.store.append_message(
+            conversation_id, "user", text, meta={"trace_id": trace_id}, tenant=tenant
+        )
+        deps = self._deps(conversation_id) if self._deps is not None else None
+        context = TurnContext(
+            conversation_id=conversation_id,
+            trace_id=trace_id,
+            tool_context=ToolContext(conversation_id=conversation_id, deps=deps, tenant=tenant),
+            history=_as_messages(previous),
+            recent_user_texts=[m.text for m in previous if m.role == "user"][-3:],
+        )
+        state = await graph.ainvoke(
+            {"text": text, "reply": None, "decision": None, "escalate": None},
+            config={"configurable": {"thread_id": conversation_id},
+                    "recursion_limit": RECURSION_LIMIT},
+            context=context,
+        )  # fmt: skip
+        out: dict[str, Any] = state["reply"] or {}
+        usage = out.get("usage") or {}
+        reply = Reply(
+            conversation_id=conversation_id,
+            reply=out["reply"],
+            agent=out["agent"],
+            category=out.get("category"),
+            confidence=float(out.get("confidence") or 0.0),
+            action=out["action"],
+            escalation_id=out.get("escalation_id"),
+            trace_id=trace_id,
+            usage=Usage(
+                input_tokens=int(usage.get("input_tokens", 0)),
+                output_tokens=int(usage.get("output_tokens", 0)),
+            ),
+            cost_usd=0.0,
+            stop_reason=out["stop_reason"],
+        )
+        reply.latency_ms = (time.perf_counter() - started) * 1000
+        await self.store.append_message(
+            conversation_id,
+            "assistant",
+            reply.reply,
+            agent=reply.agent,
+            meta={k: v for k, v in reply.to_json().items() if k not in {"reply", "conversation_id"}},
+            tenant=tenant,
+        )
+        return reply
+
+    async def route(self, text: str) -> RouteDecision:
+        """The routing decision for one message, outside any conversation (nothing stored)."""
+        text = self.check_text(text)
+        await self.open()
+        decision = await self.router.route(text)
+        return self.pattern.apply_policies(decision, text)
+
+    def respond_sync(self, conversation_id: str, text: str, *, tenant: str = "default") -> Reply:
+        """`respond` for code that is not async (one private event loop per app)."""
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        return self._runner.run(self.respond(conversation_id, text, tenant=tenant))
+
+    def close_sync(self) -> None:
+        """Close an app used through `respond_sync`."""
+        if self._runner is not None:
+            self._runner.run(self.close())
+            self._runner.close()
+            self._runner = None
+
+
+def _as_messages(history: list[StoredMessage]) -> list[Message]:
+    """Stored user/assistant turns as model messages (operator replies count as assistant)."""
+    messages: list[Message] = []
+    for item in history:
+        if item.role == "user":
+            messages.append(UserMessage(text=item.text))
+        elif item.role in ("assistant", "operator"):
+            messages.append(AssistantMessage(parts=[TextPart(text=item.text)]))
+    return messages
