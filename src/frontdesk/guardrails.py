@@ -82,7 +82,8 @@ def guardrail(function: CheckFunction | None = None, /, *, name: str | None = No
     """Make a `Guardrail` from a check function."""
     if function is None:
         raise TypeError("guardrail() needs a check function")
-    return Guardrail(name=name or getattr(function, "__name__", "guardrail"), check=function)
+    label = name or str(getattr(function, "__name__", "guardrail"))
+    return Guardrail(name=label, check=function)
 
 
 def model_guardrail(model: Model, *, name: str, policy: str) -> Guardrail:

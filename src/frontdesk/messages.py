@@ -100,7 +100,9 @@ def part_to_json(part: ResponsePart) -> dict[str, Any]:
         case TextPart():
             return {"kind": "text", "text": part.text}
         case ToolCallPart():
-            return {"kind": "tool_call", "id": part.id, "name": part.name, "arguments": part.arguments}
+            return {
+                "kind": "tool_call", "id": part.id, "name": part.name, "arguments": part.arguments,
+            }  # fmt: skip
         case _:
             assert_never(part)
 

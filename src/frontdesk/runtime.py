@@ -38,6 +38,7 @@ from frontdesk.routing import EmbeddingRouter, RouteDecision, Router
 from frontdesk.store import Store, StoredMessage, check_conversation_id, open_store
 from frontdesk.tools import ToolContext
 
+_NOT_META = frozenset({"reply", "conversation_id"})
 RECURSION_LIMIT = 25
 """LangGraph super-steps per turn; a turn takes at most four (route, agent, escalate, end)."""
 
@@ -206,7 +207,7 @@ class App:
             "assistant",
             reply.reply,
             agent=reply.agent,
-            meta={k: v for k, v in reply.to_json().items() if k not in {"reply", "conversation_id"}},
+            meta={k: v for k, v in reply.to_json().items() if k not in _NOT_META},
             tenant=tenant,
         )
         return reply

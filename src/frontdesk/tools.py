@@ -68,7 +68,7 @@ def _description(function: Callable[..., Any]) -> str:
 
 def _build(function: Callable[..., Any], name: str | None) -> Tool:
     signature = inspect.signature(function)
-    hints = get_type_hints(function)
+    hints = get_type_hints(function, include_extras=True)
     params = list(signature.parameters.values())
     takes_context = bool(params) and hints.get(params[0].name) is ToolContext
     if takes_context:

@@ -138,9 +138,7 @@ async def test_two_hundred_concurrent_conversations_never_leak(tmp_path: Path) -
         first = await asyncio.gather(
             *(app.respond(c, f"refund please, my code is {s}") for c, s in secrets.items())
         )
-        second = await asyncio.gather(
-            *(app.respond(c, "and what is my balance") for c in secrets)
-        )
+        second = await asyncio.gather(*(app.respond(c, "and what is my balance") for c in secrets))
         graph = app._graph
         assert graph is not None
         for conversation_id, secret in secrets.items():

@@ -45,8 +45,7 @@ async def test_concurrent_appends_stay_linear(store: Store) -> None:
 async def test_concurrent_appends_from_two_store_instances(store: Store, store_url: str) -> None:
     async with open_store(store_url) as other:
         writes = [
-            (store if i % 2 else other).append_message("shared", "user", f"m{i}")
-            for i in range(30)
+            (store if i % 2 else other).append_message("shared", "user", f"m{i}") for i in range(30)
         ]
         await asyncio.gather(*writes)
     history = await store.history("shared")
@@ -59,7 +58,10 @@ async def test_escalations_round_trip(store: Store) -> None:
     )
     urgent = await store.create_escalation(
         Escalation(
-            conversation_id="c2", reason="emergency", category="emergency", confidence=0.9,
+            conversation_id="c2",
+            reason="emergency",
+            category="emergency",
+            confidence=0.9,
             priority=0,
         )
     )
@@ -76,9 +78,15 @@ async def test_escalations_round_trip(store: Store) -> None:
 
 async def test_decision_log(store: Store) -> None:
     record = DecisionRecord(
-        conversation_id="c1", trace_id="t1", category="billing", confidence=0.91,
-        action="answer", reason="confident", router_version="v1",
-        alternatives=[{"category": "billing", "confidence": 0.91}], latency_ms=3.5,
+        conversation_id="c1",
+        trace_id="t1",
+        category="billing",
+        confidence=0.91,
+        action="answer",
+        reason="confident",
+        router_version="v1",
+        alternatives=[{"category": "billing", "confidence": 0.91}],
+        latency_ms=3.5,
     )
     await store.record_decision(record)
     (loaded,) = await store.decisions("c1")

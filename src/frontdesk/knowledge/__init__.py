@@ -12,13 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from frontdesk.embeddings import Embedder, Vectors, default_embedder
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
-    "a an and are as at be by can do does for from how i if in is it me my of on or our "
-    "the to was we what when where which who why will with you your".split()
+    (
+        "a an and are as at be by can do does for from how i if in is it me my of on or our "
+        "the to was we what when where which who why will with you your"
+    ).split()
+)
+
+
+# a sentence ends at . ! ? followed by space, except after common abbreviations ("Dr. Patel")
+_SENTENCE_END = re.compile(
+    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+    r"(?<!\bvs\.)(?<=[.!?])\s+|\n+"
 )
 
 
@@ -54,7 +62,9 @@ class KnowledgeBase:
     _vectors: Vectors | None = field(default=None, repr=False)
 
     @classmethod
-    def from_markdown(cls, name: str, *paths: Path, embedder: Embedder | None = None) -> KnowledgeBase:
+    def from_markdown(
+        cls, name: str, *paths: Path, embedder: Embedder | None = None
+    ) -> KnowledgeBase:
         """Each `## Title` section of each file becomes a document."""
         documents: list[Document] = []
         for path in paths:
@@ -99,7 +109,7 @@ class KnowledgeBase:
 
 def best_sentences(document: Document, query: str, *, limit: int = 3) -> str:
     """The sentences of a document that share the most terms with the query, in reading order."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", document.text) if s.strip()]
+    sentences = [s.strip() for s in _SENTENCE_END.split(document.text) if s.strip()]
     if len(sentences) <= limit:
         return " ".join(sentences)
     query_terms = _terms(query)

@@ -55,11 +55,11 @@ def resolve_model(model: str | Model) -> Model:
 
 __all__ = [
     "ALLOW_MODEL_REQUESTS",
+    "PROVIDERS",
     "FunctionModel",
     "Model",
     "ModelResponse",
     "ModelSettings",
-    "PROVIDERS",
     "RecordedCall",
     "ScriptedModel",
     "ToolDefinition",

@@ -103,8 +103,13 @@ def text_response(text: str, *, input_tokens: int = 0, output_tokens: int = 0) -
 
 
 def tool_call_response(
-    name: str, arguments: dict[str, object] | None = None, *, call_id: str = "call-1",
-    text: str = "", input_tokens: int = 0, output_tokens: int = 0,
+    name: str,
+    arguments: dict[str, object] | None = None,
+    *,
+    call_id: str = "call-1",
+    text: str = "",
+    input_tokens: int = 0,
+    output_tokens: int = 0,
 ) -> ModelResponse:
     """A response asking to run one tool (optionally with some text first)."""
     parts: list[TextPart | ToolCallPart] = [TextPart(text=text)] if text else []

@@ -41,9 +41,7 @@ DEFAULT_SUGGESTIONS: Mapping[str, Sequence[str]] = {
         "Offer a call-back from the practice manager",
     ),
     "person_requested": ("Reply in the conversation and take over from the assistant",),
-    "guardrail_blocked": (
-        "Review the blocked answer; reply with clinician-approved guidance",
-    ),
+    "guardrail_blocked": ("Review the blocked answer; reply with clinician-approved guidance",),
     "repeated_clarification": (
         "The assistant could not work out what the user needs: read the history and reply",
     ),
@@ -94,9 +92,7 @@ def build_escalation(
         "confidence": handoff.confidence,
         "alternatives": handoff.alternatives,
         "attempts": handoff.attempts,
-        "suggested_actions": list(
-            suggestions.get(key or "", suggestions.get(handoff.reason, ()))
-        ),
+        "suggested_actions": list(suggestions.get(key or "", suggestions.get(handoff.reason, ()))),
         "trace_id": handoff.trace_id,
     }
     return Escalation(

@@ -257,14 +257,15 @@ def compile_router_specialist(
         escalation = build_escalation(
             Handoff(
                 conversation_id=ctx.conversation_id, reason=reason, category=category,
-                confidence=decision.get("confidence"), alternatives=decision.get("alternatives", []),
+                confidence=decision.get("confidence"),
+                alternatives=decision.get("alternatives", []),
                 attempts=list(requested.get("attempts", [])), trace_id=ctx.trace_id,
             ),
             history,
         )  # fmt: skip
         await services.store.create_escalation(escalation)
-        parts = []
-        if category in pattern.safety_replies:
+        parts: list[str] = []
+        if category is not None and category in pattern.safety_replies:
             parts.append(pattern.safety_replies[category])
         parts.append(pattern.handoff_replies.get(reason)
                      or pattern.handoff_replies.get(category or "")
@@ -353,8 +354,9 @@ def _resolve_clarification(
             return option, pending["text"]
     if len(options) == 1 and re.match(r"^\s*(yes|yeah|yep|correct|right|sure)\b", lowered):
         return options[0], pending["text"]
-    if decision.action == "answer" and decision.category in options:
-        return decision.category, pending["text"]
+    chosen = decision.category
+    if decision.action == "answer" and chosen is not None and chosen in options:
+        return chosen, pending["text"]
     return None
 
 

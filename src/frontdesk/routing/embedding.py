@@ -188,5 +188,3 @@ class EmbeddingRouter(Router):
             "margin": self.margin,
             "examples": {c: len(t) for c, t in sorted(self.examples.items())},
         }
-
-

@@ -130,7 +130,9 @@ class Store(ABC):
         """Append a message, giving it the conversation's next sequence number atomically."""
 
     @abstractmethod
-    async def history(self, conversation_id: str, *, limit: int | None = None) -> list[StoredMessage]:
+    async def history(
+        self, conversation_id: str, *, limit: int | None = None
+    ) -> list[StoredMessage]:
         """The conversation's messages in order (the last `limit` if given)."""
 
     @abstractmethod

@@ -69,7 +69,7 @@ class PostgresStore(Store):
             ) from exc
         self._pool = pool
         self._saver_pool = saver_pool
-        self._saver = AsyncPostgresSaver(saver_pool)  # type: ignore[arg-type]
+        self._saver = AsyncPostgresSaver(saver_pool)
         await self._saver.setup()
 
     async def close(self) -> None:
@@ -126,7 +126,9 @@ class PostgresStore(Store):
             meta=meta, created_at=now,
         )  # fmt: skip
 
-    async def history(self, conversation_id: str, *, limit: int | None = None) -> list[StoredMessage]:
+    async def history(
+        self, conversation_id: str, *, limit: int | None = None
+    ) -> list[StoredMessage]:
         if limit is None:
             rows = await self._fetch(sql.HISTORY, (conversation_id,))
         else:

@@ -130,7 +130,9 @@ class SQLiteStore(Store):
 
         return await self._run(work)
 
-    async def history(self, conversation_id: str, *, limit: int | None = None) -> list[StoredMessage]:
+    async def history(
+        self, conversation_id: str, *, limit: int | None = None
+    ) -> list[StoredMessage]:
         def work(conn: sqlite3.Connection) -> list[StoredMessage]:
             if limit is None:
                 rows = conn.execute(sql.HISTORY, (conversation_id,)).fetchall()

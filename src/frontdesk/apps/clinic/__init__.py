@@ -1,0 +1,106 @@
+"""The clinic assistant: the reference application of frontdesk.
+
+Categories: `medical_query`, `billing`, `scheduling`, `general` (each a specialist), and
+`emergency`, `legal`, `complaint` (handed to a human; an emergency also gets an immediate safety
+reply). Unclear and off-topic messages are clarified. Without `FRONTDESK_MODEL` every specialist
+answers offline from its knowledge base and tools, and says so.
+"""
+
+from __future__ import annotations
+
+from frontdesk.agents import Limits
+from frontdesk.apps.clinic.billing import billing_specialist
+from frontdesk.apps.clinic.deps import ClinicDeps
+from frontdesk.apps.clinic.general import general_specialist
+from frontdesk.apps.clinic.medical import medical_specialist
+from frontdesk.apps.clinic.routes import (
+    COMPLAINT_EXAMPLES,
+    EMERGENCY_EXAMPLES,
+    EMERGENCY_PATTERNS,
+    LEGAL_EXAMPLES,
+    OUT_OF_SCOPE_EXAMPLES,
+    PERSON_REQUEST_PATTERNS,
+)
+from frontdesk.apps.clinic.scheduling import scheduling_specialist
+from frontdesk.config import Settings
+from frontdesk.patterns import RouterSpecialist
+from frontdesk.routing import RouteRule
+from frontdesk.runtime import App
+
+EMERGENCY_REPLY = (
+    "If this is an emergency, call 911 now or go to the nearest emergency department. "
+    "If you are thinking about harming yourself, call or text 988 (Suicide & Crisis Lifeline). "
+    "Do not wait for a reply here."
+)
+
+HANDOFF_REPLIES = {
+    "emergency": "I've also alerted our on-call staff, who will follow up with you here.",
+    "legal": (
+        "Thank you. Legal and privacy matters are handled by our compliance office: I've passed "
+        "your message on, and a member of that team will contact you within one business day."
+    ),
+    "complaint": (
+        "I'm sorry about your experience. I've passed your message to our patient relations "
+        "team, who will reply here and follow up with you personally."
+    ),
+    "person_requested": (
+        "Of course. I'm connecting you with a member of our team; they'll reply here shortly."
+    ),
+    "repeated_clarification": (
+        "I'm having trouble understanding what you need, so I've asked a member of our team to "
+        "help. They'll reply here shortly."
+    ),
+    "guardrail_blocked": "A member of our care team will review your question and reply here.",
+}
+
+TOPIC_LABELS = {
+    "medical_query": "a general health question",
+    "billing": "a bill, payment or insurance question",
+    "scheduling": "booking, changing or cancelling an appointment",
+    "general": "clinic information (hours, locations, portal, records)",
+}
+
+
+def clinic_pattern() -> RouterSpecialist:
+    """The clinic's router → specialists declaration."""
+    return RouterSpecialist(
+        specialists=[
+            medical_specialist(),
+            billing_specialist(),
+            scheduling_specialist(),
+            general_specialist(),
+        ],
+        routes={
+            "emergency": EMERGENCY_EXAMPLES,
+            "legal": LEGAL_EXAMPLES,
+            "complaint": COMPLAINT_EXAMPLES,
+        },
+        escalate={"emergency", "legal", "complaint"},
+        out_of_scope=OUT_OF_SCOPE_EXAMPLES,
+        threshold=0.5,
+        rules=[RouteRule(category="emergency", patterns=EMERGENCY_PATTERNS)],
+        priority={"emergency": 0.3},
+        person_patterns=PERSON_REQUEST_PATTERNS,
+        safety_replies={"emergency": EMERGENCY_REPLY},
+        handoff_replies=HANDOFF_REPLIES,
+        topic_labels=TOPIC_LABELS,
+    )
+
+
+def build_app(settings: Settings) -> App:
+    """The clinic app configured by `settings` (offline unless `settings.model` is set)."""
+    data_dir = settings.data_dir
+    deps = ClinicDeps.create(data_dir)
+    return App(
+        clinic_pattern(),
+        name="clinic",
+        data_dir=data_dir,
+        store=settings.store_url,
+        model=settings.model,
+        deps=lambda conversation_id: deps,
+        limits=Limits(max_steps=settings.max_steps),
+        max_message_chars=settings.max_message_chars,
+    )
+
+
+__all__ = ["ClinicDeps", "build_app", "clinic_pattern"]

@@ -1,0 +1,203 @@
+"""The `frontdesk` command line. Every command has --help; user errors print one line, no
+stack trace, and exit with status 2."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from frontdesk.config import load_settings
+from frontdesk.errors import ConfigError, FrontdeskError, InvalidInput, StoreError
+from frontdesk.runtime import App
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    name="frontdesk",
+    help="frontdesk: a production runtime for multi-agent LLM systems.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+AppOption = Annotated[str | None, typer.Option("--app", help="App to run (default: clinic).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    try:
+        return asyncio.run(work())
+    except (ConfigError, InvalidInput, StoreError) as exc:
+        _fail(str(exc))
+    except FrontdeskError as exc:
+        _fail(f"{type(exc).__name__}: {exc}")
+    raise AssertionError("unreachable")
+
+
+def _build(app_name: str | None) -> App:
+    from frontdesk.apps import load_app
+
+    try:
+        settings = load_settings({"app": app_name})
+        return load_app(settings.app, settings)
+    except (ConfigError, InvalidInput) as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+@cli.command()
+def chat(
+    text: Annotated[str | None, typer.Argument(help="The message; omit for a session.")] = None,
+    app: AppOption = None,
+    conversation: Annotated[
+        str | None, typer.Option("--conversation", help="Conversation id (default: a new one).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send one message (TEXT), or talk interactively when TEXT is omitted."""
+    import uuid
+
+    conversation_id = conversation or f"cli-{uuid.uuid4().hex[:12]}"
+    built = _build(app)
+
+    async def one() -> dict[str, Any]:
+        async with built:
+            return (await built.respond(conversation_id, text or "")).to_json()
+
+    if text is not None:
+        result = _run(one)
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            _print_reply(result)
+        return
+    _interactive(built, conversation_id, as_json)
+
+
+def _print_reply(result: dict[str, Any]) -> None:
+    out = Console()
+    out.print(result["reply"], highlight=False, markup=False)
+    details = (
+        f"{result['agent']} · {result['category']} · confidence {result['confidence']:.2f} · "
+        f"{result['action']} · {result['stop_reason']} · {result['latency_ms']:.0f} ms"
+    )
+    if result["escalation_id"]:
+        details += f" · escalation {result['escalation_id']}"
+    out.print(f"[dim]{details}[/]", highlight=False)
+
+
+def _interactive(app: App, conversation_id: str, as_json: bool) -> None:
+    err.print(f"[dim]conversation {conversation_id} — Ctrl-D to leave[/]")
+
+    async def session() -> None:
+        async with app:
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "you> ")
+                except EOFError:
+                    return
+                if not line.strip():
+                    continue
+                try:
+                    result = (await app.respond(conversation_id, line)).to_json()
+                except InvalidInput as exc:
+                    err.print(f"[red]{exc}[/]")
+                    continue
+                if as_json:
+                    typer.echo(json.dumps(result, ensure_ascii=False))
+                else:
+                    _print_reply(result)
+
+    _run(session)
+
+
+@cli.command()
+def route(
+    app: AppOption = None,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Read/write JSON lines.")] = False,
+) -> None:
+    """Route messages read from stdin, one `{"text": ...}` object per line."""
+    if not jsonl:
+        _fail("route reads JSON lines from stdin: run `frontdesk route --jsonl < messages.jsonl`")
+    built = _build(app)
+
+    async def work() -> int:
+        failures = 0
+        async with built:
+            for number, line in enumerate(sys.stdin, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                        raise InvalidInput('expected an object with a "text" string')
+                    decision = await built.route(item["text"])
+                except (json.JSONDecodeError, InvalidInput) as exc:
+                    failures += 1
+                    message = f"line {number}: {exc}"
+                    err.print(f"[red]{message}[/]")
+                    typer.echo(json.dumps({"error": message, "line": number}))
+                    continue
+                payload = decision.to_json()
+                out = {k: payload[k] for k in ("category", "confidence", "action", "alternatives")}
+                out["reason"] = payload["reason"]
+                out["latency_ms"] = payload["latency_ms"]
+                typer.echo(json.dumps(out, ensure_ascii=False))
+        return failures
+
+    if _run(work):
+        raise typer.Exit(1)
+
+
+@cli.command()
+def decisions(
+    conversation: Annotated[str, typer.Option("--conversation", help="Conversation id.")],
+    app: AppOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The routing decision log of one conversation."""
+    from dataclasses import asdict
+
+    from frontdesk.store import check_conversation_id
+
+    built = _build(app)
+
+    async def work() -> list[dict[str, Any]]:
+        check_conversation_id(conversation)
+        await built.store.open()
+        try:
+            return [asdict(d) for d in await built.store.decisions(conversation)]
+        finally:
+            await built.store.close()
+
+    rows = _run(work)
+    if as_json:
+        typer.echo(json.dumps({"conversation_id": conversation, "items": rows}))
+        return
+    if not rows:
+        err.print(f"no decisions recorded for {conversation}")
+    for row in rows:
+        typer.echo(
+            f"{row['category'] or '-':14} {row['confidence']:.3f} {row['action']:9} "
+            f"{row['reason']:18} {row['router_version']}  trace {row['trace_id']}"
+        )
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
