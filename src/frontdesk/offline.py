@@ -18,9 +18,7 @@ from frontdesk.messages import Message, TextPart, ToolCallPart, ToolReturn, Usag
 from frontdesk.models.base import ModelResponse
 from frontdesk.models.testing import FunctionModel, ResponseFunction
 
-OFFLINE_NOTE = (
-    "(Offline mode: answered from the clinic's knowledge base and records, without an AI model.)"
-)
+OFFLINE_NOTE = "(Offline mode: answered from our knowledge base and records, without an AI model.)"
 
 
 class OfflineModel(FunctionModel):

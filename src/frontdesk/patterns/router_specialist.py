@@ -27,7 +27,14 @@ from frontdesk.errors import ConfigError
 from frontdesk.messages import Message
 from frontdesk.models.base import Model
 from frontdesk.patterns.escalation import Handoff, PersonRequestDetector, build_escalation
-from frontdesk.routing import OUT_OF_SCOPE, EmbeddingRouter, RouteContext, RouteDecision, Router
+from frontdesk.routing import (
+    OUT_OF_SCOPE,
+    UNCLEAR,
+    EmbeddingRouter,
+    RouteContext,
+    RouteDecision,
+    Router,
+)
 from frontdesk.routing.embedding import RouteRule
 from frontdesk.store import DecisionRecord, Store
 from frontdesk.tools import ToolContext
@@ -69,9 +76,11 @@ class TurnContext:
 class RouterSpecialist:
     """Declaration of the router → specialists pattern.
 
-    `specialists` answer; `routes` adds categories that have examples but no specialist (e.g.
-    emergency, legal, complaint); `escalate` names the categories handed to a human;
-    `out_of_scope` are examples of messages the app does not handle. Adding a category means
+    `specialists` answer; `routes` adds training utterances per category: for a specialist's
+    category they join its `examples`, otherwise they define a category without a specialist
+    (e.g. emergency, legal, complaint); `escalate` names the categories handed to a human;
+    `out_of_scope` are examples of messages the app does not handle, `unclear` of messages too
+    vague to route (both are answered with a clarifying question). Adding a category means
     adding one specialist (its `examples` train the router) — nothing else changes.
     """
 
@@ -79,8 +88,9 @@ class RouterSpecialist:
     threshold: float = 0.55
     margin: float = 0.0
     routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    escalate: Collection[str] = ("emergency", "legal", "complaint")
+    escalate: Collection[str] = ()
     out_of_scope: Sequence[str] = ()
+    unclear: Sequence[str] = ()
     rules: Sequence[RouteRule] = ()
     priority: Mapping[str, float] = field(default_factory=dict)
     person_patterns: Sequence[str] = ()
@@ -110,10 +120,12 @@ class RouterSpecialist:
         specialists' examples, the extra routes and the out-of-scope examples."""
         if self.router is not None:
             return self.router
-        examples: dict[str, Sequence[str]] = {s.name: s.examples for s in self.specialists}
-        examples.update(self.routes)
-        if self.out_of_scope:
-            examples[OUT_OF_SCOPE] = self.out_of_scope
+        examples: dict[str, list[str]] = {s.name: list(s.examples) for s in self.specialists}
+        for category, texts in self.routes.items():
+            examples.setdefault(category, []).extend(texts)
+        for category, texts in ((OUT_OF_SCOPE, self.out_of_scope), (UNCLEAR, self.unclear)):
+            if texts:
+                examples.setdefault(category, []).extend(texts)
         missing = [name for name, texts in examples.items() if not texts]
         if missing:
             raise ConfigError(f"categories without example utterances: {', '.join(missing)}")
@@ -215,11 +227,16 @@ def compile_router_specialist(
         decision = state["decision"] or {}
         options = [a for a in decision["alternatives"] if a["category"] in _answerable(pattern)]
         options = options[:2]
-        if decision["reason"] == "out_of_scope" or not options:
-            topics = ", ".join(pattern.label(s.name) for s in pattern.specialists)
+        topics = "; ".join(pattern.label(s.name) for s in pattern.specialists)
+        if decision["reason"] == "out_of_scope":
             text = (
-                "I'm not sure I can help with that. I can help with: "
-                f"{topics}. Could you tell me a bit more about what you need?"
+                f"I'm not sure I can help with that. I can help with: {topics}. "
+                "Could you tell me a bit more about what you need?"
+            )
+        elif decision["reason"] == "unclear" or not options:
+            text = (
+                f"Happy to help. Is this about: {topics}? "
+                "Tell me a bit more and I'll get you to the right place."
             )
         elif len(options) == 1:
             text = f"Just to check: is this about {pattern.label(options[0]['category'])}?"

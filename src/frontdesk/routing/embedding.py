@@ -1,4 +1,9 @@
-"""The trained embedding router: a logistic-regression head over sentence embeddings.
+"""The trained embedding router: logistic regression over sentence embeddings and TF-IDF
+word and character n-grams.
+
+The embedding carries meaning ("billed two times" ≈ "charged twice"); the n-grams carry the exact
+vocabulary of a domain ("MyChart", "subpoena", "copay") and survive typos. Two labels never
+route: `oos` (out of scope) and `unclear` (in scope but too vague); both ask for clarification.
 
 Trained from labelled utterances (a specialist's `examples`, plus examples for categories that
 have no specialist and for out-of-scope messages). Embeddings of the training set are cached on
@@ -23,13 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
 
 from frontdesk.embeddings import Embedder, Vectors, default_embedder
 from frontdesk.errors import InvalidInput
 from frontdesk.routing.base import Alternative, RouteContext, RouteDecision, Router
 
 OUT_OF_SCOPE = "oos"
+UNCLEAR = "unclear"
+NOT_ROUTED = frozenset({OUT_OF_SCOPE, UNCLEAR})
 
 
 @dataclass(kw_only=True, slots=True, frozen=True)
@@ -57,10 +68,13 @@ class EmbeddingRouter(Router):
     embedder: Embedder | None = None
     cache_dir: Path | None = None
     top_k: int = 3
-    regularisation: float = 8.0
+    regularisation: float = 32.0
+    ngram_weight: float = 1.0
+    """Weight of the TF-IDF n-gram block relative to the embedding (0 = embeddings only)."""
 
     _classes: list[str] = field(default_factory=list, init=False, repr=False)
     _classifier: LogisticRegression | None = field(default=None, init=False, repr=False)
+    _ngrams: FeatureUnion | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         labelled = {c: [t for t in texts if t.strip()] for c, texts in self.examples.items()}
@@ -86,7 +100,7 @@ class EmbeddingRouter(Router):
     @property
     def categories(self) -> list[str]:
         """The categories this router can return (out-of-scope excluded)."""
-        return sorted(c for c in self.examples if c != OUT_OF_SCOPE)
+        return sorted(c for c in self.examples if c not in NOT_ROUTED)
 
     def train(self) -> None:
         """Embed the examples (or load them from the cache) and fit the classifier."""
@@ -96,13 +110,32 @@ class EmbeddingRouter(Router):
             for text in self.examples[category]:
                 texts.append(text)
                 labels.append(category)
-        vectors = self._cached_embeddings(texts)
+        self.fit(texts, self._cached_embeddings(texts), labels)
+
+    def fit(self, texts: Sequence[str], vectors: Vectors, labels: Sequence[str]) -> None:
+        """Fit the head on texts whose embeddings are already computed."""
+        if self.ngram_weight > 0:
+            self._ngrams = FeatureUnion(
+                [
+                    ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+                    ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
+                                              sublinear_tf=True, min_df=2)),
+                ]
+            )  # fmt: skip
+            self._ngrams.fit(list(texts))
         classifier = LogisticRegression(
-            C=self.regularisation, max_iter=2000, class_weight="balanced"
+            C=self.regularisation, max_iter=3000, class_weight="balanced"
         )
-        classifier.fit(vectors, np.asarray(labels))
+        classifier.fit(self._features(texts, vectors), np.asarray(labels))
         self._classifier = classifier
         self._classes = [str(c) for c in classifier.classes_]
+
+    def _features(self, texts: Sequence[str], vectors: Vectors) -> sp.csr_matrix | Vectors:
+        if self._ngrams is None:
+            return vectors
+        # each n-gram block is L2-normalised like the embedding; scale the pair of them
+        grams = self._ngrams.transform(list(texts)) * (self.ngram_weight / np.sqrt(2.0))
+        return sp.hstack([sp.csr_matrix(vectors), grams], format="csr")
 
     def _cached_embeddings(self, texts: list[str]) -> Vectors:
         path = None
@@ -120,13 +153,26 @@ class EmbeddingRouter(Router):
             tmp.replace(path)
         return vectors
 
+    def predict(self, texts: Sequence[str], vectors: Vectors) -> npt.NDArray[np.float64]:
+        """Class probabilities (columns in `classes` order) for embedded texts."""
+        if self._classifier is None:
+            raise RuntimeError("the router is not trained: call train() or fit() first")
+        probs: npt.NDArray[np.float64] = self._classifier.predict_proba(
+            self._features(texts, vectors)
+        )
+        return probs
+
+    @property
+    def classes(self) -> list[str]:
+        """The labels the head was trained on, in column order."""
+        return list(self._classes)
+
     def probabilities(self, text: str) -> dict[str, float]:
         """Class probabilities for one text (trains on first use)."""
         if self._classifier is None:
             self.train()
         assert self._classifier is not None
-        vector = self._encoder().embed([text])
-        row = self._classifier.predict_proba(vector)[0]
+        row = self.predict([text], self._encoder().embed([text]))[0]
         return {c: float(p) for c, p in zip(self._classes, row, strict=True)}
 
     async def route(self, text: str, context: RouteContext | None = None) -> RouteDecision:
@@ -140,7 +186,7 @@ class EmbeddingRouter(Router):
         probs = self.probabilities(text)
         ranked = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
         alternatives = [
-            Alternative(category=c, confidence=p) for c, p in ranked if c != OUT_OF_SCOPE
+            Alternative(category=c, confidence=p) for c, p in ranked if c not in NOT_ROUTED
         ][: self.top_k]
         top, top_p = ranked[0]
         second_p = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -166,10 +212,10 @@ class EmbeddingRouter(Router):
             decision.category = promoted
             decision.confidence = probs[promoted]
             decision.reason = f"priority:{promoted}"
-        elif top == OUT_OF_SCOPE:
+        elif top in NOT_ROUTED:
             decision.category = None
             decision.action = "clarify"
-            decision.reason = "out_of_scope"
+            decision.reason = "out_of_scope" if top == OUT_OF_SCOPE else "unclear"
         elif top_p < self.threshold:
             decision.action = "clarify"
             decision.reason = "low_confidence"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from frontdesk.agents import Limits
 from frontdesk.apps.clinic.billing import billing_specialist
 from frontdesk.apps.clinic.deps import ClinicDeps
+from frontdesk.apps.clinic.extra_examples import EXTRA_EXAMPLES
 from frontdesk.apps.clinic.general import general_specialist
 from frontdesk.apps.clinic.medical import medical_specialist
 from frontdesk.apps.clinic.routes import (
@@ -71,13 +72,15 @@ def clinic_pattern() -> RouterSpecialist:
             general_specialist(),
         ],
         routes={
-            "emergency": EMERGENCY_EXAMPLES,
-            "legal": LEGAL_EXAMPLES,
-            "complaint": COMPLAINT_EXAMPLES,
+            **{c: t for c, t in EXTRA_EXAMPLES.items() if c not in ("oos", "unclear")},
+            "emergency": EMERGENCY_EXAMPLES + EXTRA_EXAMPLES["emergency"],
+            "legal": LEGAL_EXAMPLES + EXTRA_EXAMPLES["legal"],
+            "complaint": COMPLAINT_EXAMPLES + EXTRA_EXAMPLES["complaint"],
         },
         escalate={"emergency", "legal", "complaint"},
-        out_of_scope=OUT_OF_SCOPE_EXAMPLES,
-        threshold=0.5,
+        out_of_scope=OUT_OF_SCOPE_EXAMPLES + EXTRA_EXAMPLES["oos"],
+        unclear=EXTRA_EXAMPLES["unclear"],
+        threshold=0.4,  # cross-validated on the training set: bench/tune_clinic_router.py
         rules=[RouteRule(category="emergency", patterns=EMERGENCY_PATTERNS)],
         priority={"emergency": 0.3},
         person_patterns=PERSON_REQUEST_PATTERNS,
