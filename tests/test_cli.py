@@ -13,7 +13,7 @@ import pytest
 FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
 REPLY_FIELDS = {
     "conversation_id", "reply", "agent", "category", "confidence", "action", "escalation_id",
-    "trace_id", "usage", "cost_usd", "latency_ms", "stop_reason",
+    "trace_id", "usage", "cost_usd", "latency_ms", "stop_reason", "error",
 }  # fmt: skip
 
 
@@ -51,6 +51,24 @@ def test_chat_json_fills_every_reply_field(tmp_path: Path) -> None:
     assert reply["latency_ms"] > 0
     assert len(reply["trace_id"]) == 32
     assert reply["conversation_id"].startswith("cli-")
+    assert reply["error"] is None
+
+
+def test_a_model_the_provider_does_not_know_is_named_in_a_warning(tmp_path: Path) -> None:
+    from frontdesk.testing import Fault, ModelServer
+
+    with ModelServer() as server:
+        server.enqueue(Fault.status(404, message="The model `gpt-nope` does not exist"))
+        done = frontdesk(
+            "chat", "--json", "what are your hours on saturday", data_dir=tmp_path,
+            env={"FRONTDESK_MODEL": "openai:gpt-nope", "OPENAI_BASE_URL": server.base_url},
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout)
+    assert reply["stop_reason"] == "provider_unavailable"
+    assert "404" in reply["error"]
+    assert "openai:gpt-nope" in done.stderr
+    assert "check FRONTDESK_MODEL" in done.stderr
 
 
 def test_a_conversation_continues_in_a_new_process(tmp_path: Path) -> None:

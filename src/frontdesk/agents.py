@@ -221,9 +221,9 @@ async def _run(
         async with asyncio.timeout(limits.timeout_s):
             final = await _loop(run, limits, settings)
     except TimeoutError:
-        stop_reason, error = "timeout", "TimeoutError"
+        stop_reason, error = "timeout", f"no answer within {limits.timeout_s} s"
     except ModelError as exc:
-        stop_reason, error = "provider_unavailable", type(exc).__name__
+        stop_reason, error = "provider_unavailable", f"{exc.model}: {exc}"
     if final is None and stop_reason == "completed":
         stop_reason = "iteration_limit"
 

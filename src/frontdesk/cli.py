@@ -78,12 +78,22 @@ def chat(
 
     if text is not None:
         result = _run(one)
+        _warn_on_error(result)
         if as_json:
             typer.echo(json.dumps(result, ensure_ascii=False))
         else:
             _print_reply(result)
         return
     _interactive(built, conversation_id, as_json)
+
+
+def _warn_on_error(result: dict[str, Any]) -> None:
+    if result.get("error"):
+        err.print(
+            f"[yellow]warning:[/] {result['stop_reason']}: {result['error']} — check "
+            "FRONTDESK_MODEL and the provider's key and base URL",
+            highlight=False, markup=True, soft_wrap=True,
+        )  # fmt: skip
 
 
 def _print_reply(result: dict[str, Any]) -> None:
@@ -115,6 +125,7 @@ def _interactive(app: App, conversation_id: str, as_json: bool) -> None:
                 except InvalidInput as exc:
                     err.print(f"[red]{exc}[/]")
                     continue
+                _warn_on_error(result)
                 if as_json:
                     typer.echo(json.dumps(result, ensure_ascii=False))
                 else:

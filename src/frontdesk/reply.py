@@ -26,6 +26,8 @@ class Reply:
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     stop_reason: StopReason = "completed"
+    error: str | None = None
+    """What went wrong when `stop_reason` is `timeout` or `provider_unavailable` (else None)."""
 
     def to_json(self) -> dict[str, Any]:
         """The `chat --json` object (see DESIGN.md)."""
@@ -45,4 +47,5 @@ class Reply:
             "cost_usd": round(self.cost_usd, 6),
             "latency_ms": round(self.latency_ms, 1),
             "stop_reason": self.stop_reason,
+            "error": self.error,
         }

@@ -70,6 +70,7 @@ class App:
             store = f"sqlite:///{data_dir / 'frontdesk.sqlite3'}"
         self.store = open_store(store) if isinstance(store, str) else store
         self.default_model = resolve_model(model) if model is not None else None
+        self._owned_models: list[Model] = [self.default_model] if self.default_model else []
         self._models = {s.name: self._model_factory(s) for s in pattern.specialists}
         self.router: Router = pattern.build_router(cache_dir=data_dir / "routers")
         self._graph: CompiledStateGraph[TurnState, TurnContext, TurnState, TurnState] | None
@@ -83,6 +84,7 @@ class App:
     def _model_factory(self, specialist: Specialist) -> Callable[[ToolContext], Model]:
         if specialist.model is not None:
             fixed = resolve_model(specialist.model)
+            self._owned_models.append(fixed)
             return lambda _ctx: fixed
         if self.default_model is not None:
             default = self.default_model
@@ -116,6 +118,8 @@ class App:
             self._opened = True
 
     async def close(self) -> None:
+        for model in self._owned_models:
+            await model.aclose()
         await self.store.close()
         self._opened = False
 
@@ -200,6 +204,7 @@ class App:
             ),
             cost_usd=0.0,
             stop_reason=out["stop_reason"],
+            error=out.get("error"),
         )
         reply.latency_ms = (time.perf_counter() - started) * 1000
         await self.store.append_message(

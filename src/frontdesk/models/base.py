@@ -61,6 +61,9 @@ class Model(ABC):
         """The `provider:model` id this model answers to."""
         return f"{self.provider}:{self.model_name}"
 
+    async def aclose(self) -> None:
+        """Release connections (a no-op unless the model holds a client)."""
+
     @abstractmethod
     async def request(
         self,

@@ -318,6 +318,7 @@ def compile_router_specialist(
                 "output_tokens": result.usage.output_tokens,
             }
             reply["model"] = result.model
+            reply["error"] = result.error
             update: TurnState = {"reply": reply}
             if result.escalate_reason:
                 update["escalate"] = {
