@@ -61,7 +61,7 @@ class Model(ABC):
         """The `provider:model` id this model answers to."""
         return f"{self.provider}:{self.model_name}"
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 (optional hook, deliberately not abstract)
         """Release connections (a no-op unless the model holds a client)."""
 
     @abstractmethod
