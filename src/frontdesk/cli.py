@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -204,6 +205,67 @@ def decisions(
             f"{row['category'] or '-':14} {row['confidence']:.3f} {row['action']:9} "
             f"{row['reason']:18} {row['router_version']}  trace {row['trace_id']}"
         )
+
+
+eval_cli = typer.Typer(help="Evaluate parts of an app on labelled data.", no_args_is_help=True)
+cli.add_typer(eval_cli, name="eval")
+
+
+@eval_cli.command("router")
+def eval_router(
+    train: Annotated[Path, typer.Option("--train", help='JSONL of {"text", "label"}.')],
+    test: Annotated[Path, typer.Option("--test", help="JSONL to report on.")],
+    val: Annotated[
+        Path | None, typer.Option("--val", help="JSONL to calibrate on (default: 10% of train).")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for report.json, the PNGs and router.pkl.")
+    ] = Path("router-eval"),
+    oos_recall: Annotated[
+        float, typer.Option("--oos-recall", help="Out-of-scope recall floor for the threshold.")
+    ] = 0.85,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train the embedding router on TRAIN, calibrate on VAL, and report on TEST (label `oos`
+    marks out-of-scope messages)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from frontdesk.routing.dataset import load_jsonl
+    from frontdesk.routing.training import train_and_evaluate
+
+    def work() -> dict[str, Any]:
+        train_items, test_items = load_jsonl(train), load_jsonl(test)
+        val_items = load_jsonl(val) if val is not None else None
+        columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*Progress.get_default_columns()[:1], *columns, console=err) as bar:
+
+            def stage(name: str, total: int) -> Callable[[int], None]:
+                task = bar.add_task(name, total=total)
+                return lambda done: bar.update(task, completed=done)
+
+            _, report = train_and_evaluate(
+                train_items, test_items, val=val_items, out_dir=out,
+                oos_recall_floor=oos_recall, progress=stage,
+            )  # fmt: skip
+        result = report.to_json()
+        (out / "report.json").write_text(json.dumps(result, indent=2))
+        result["files"]["report"] = str(out / "report.json")
+        return result
+
+    try:
+        result = work()
+    except (InvalidInput, ConfigError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for key in ("accuracy", "in_scope_accuracy", "oos_recall", "macro_f1", "ece"):
+        typer.echo(f"{key:18} {result[key]:.4f}")
+    typer.echo(f"{'p50 / p99':18} {result['p50_ms']:.1f} / {result['p99_ms']:.1f} ms")
+    typer.echo(f"{'threshold':18} {result['threshold']:.3f} (margin {result['margin']})")
+    typer.echo(f"{'n_train / n_test':18} {result['n_train']} / {result['n_test']}")
+    for name, path in result["files"].items():
+        typer.echo(f"{name:18} {path}")
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ Decision rule, in order:
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,7 @@ from sklearn.pipeline import FeatureUnion
 from frontdesk.embeddings import Embedder, Vectors, default_embedder
 from frontdesk.errors import InvalidInput
 from frontdesk.routing.base import Alternative, RouteContext, RouteDecision, Router
+from frontdesk.routing.calibration import OperatingPoint, choose_threshold, fit_temperature, softmax
 
 OUT_OF_SCOPE = "oos"
 UNCLEAR = "unclear"
@@ -71,6 +73,10 @@ class EmbeddingRouter(Router):
     regularisation: float = 32.0
     ngram_weight: float = 1.0
     """Weight of the TF-IDF n-gram block relative to the embedding (0 = embeddings only)."""
+    temperature: float = 1.0
+    """Softmax temperature; `calibrate` fits it on held-out data."""
+    operating_point: OperatingPoint | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
 
     _classes: list[str] = field(default_factory=list, init=False, repr=False)
     _classifier: LogisticRegression | None = field(default=None, init=False, repr=False)
@@ -157,10 +163,92 @@ class EmbeddingRouter(Router):
         """Class probabilities (columns in `classes` order) for embedded texts."""
         if self._classifier is None:
             raise RuntimeError("the router is not trained: call train() or fit() first")
-        probs: npt.NDArray[np.float64] = self._classifier.predict_proba(
+        logits: npt.NDArray[np.float64] = self._classifier.decision_function(
             self._features(texts, vectors)
         )
-        return probs
+        if logits.ndim == 1:  # two classes: sklearn returns one column
+            logits = np.stack([-logits, logits], axis=1) / 2
+        return softmax(logits, self.temperature)
+
+    def calibrate(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        vectors: Vectors | None = None,
+        oos_recall_floor: float = 0.85,
+        margins: Sequence[float] = (0.0, 0.05, 0.1),
+    ) -> OperatingPoint:
+        """Fit the temperature on held-out `texts` (never the test set), then choose the
+        threshold and margin that maximise in-scope accuracy with out-of-scope recall at least
+        `oos_recall_floor` (when the data has out-of-scope examples)."""
+        if self._classifier is None:
+            self.train()
+        if vectors is None:
+            vectors = self._encoder().embed(list(texts))
+        known = {c: i for i, c in enumerate(self._classes)}
+        keep = [i for i, label in enumerate(labels) if label in known]
+        self.temperature = 1.0
+        probs = self.predict([texts[i] for i in keep], vectors[keep])
+        targets = np.asarray([known[labels[i]] for i in keep], dtype=np.int64)
+        self.temperature = fit_temperature(np.log(probs + 1e-12), targets)
+        probs = self.predict(list(texts), vectors)
+        order = np.argsort(-probs, axis=1)
+        rows = np.arange(len(texts))
+        point = choose_threshold(
+            [self._classes[j] for j in order[:, 0]],
+            probs[rows, order[:, 0]],
+            probs[rows, order[:, 1]],
+            labels,
+            oos_recall_floor=oos_recall_floor,
+            not_routed=NOT_ROUTED,
+            margins=margins,
+        )
+        self.operating_point = point
+        self.threshold, self.margin = point.threshold, point.margin
+        return point
+
+    def save(self, path: Path) -> None:
+        """Persist the trained router (head, n-grams, calibration, version, metrics). The
+        encoder is referenced by name. Load only files you wrote: this is a pickle."""
+        if self._classifier is None:
+            raise RuntimeError("train the router before saving it")
+        state = {
+            "format": 1, "version": self.version, "encoder": self._encoder().name,
+            "classes": self._classes, "classifier": self._classifier, "ngrams": self._ngrams,
+            "temperature": self.temperature, "threshold": self.threshold, "margin": self.margin,
+            "operating_point": self.operating_point, "metrics": self.metrics,
+            "examples": {c: len(t) for c, t in self.examples.items()},
+            "regularisation": self.regularisation, "ngram_weight": self.ngram_weight,
+        }  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, *, embedder: Embedder | None = None) -> EmbeddingRouter:
+        """A router saved by `save`, ready to route (no retraining)."""
+        try:
+            state = pickle.loads(path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError) as exc:
+            raise InvalidInput(f"cannot load a router from {path}: {exc}") from None
+        if not isinstance(state, dict) or state.get("format") != 1:
+            raise InvalidInput(f"{path} is not a frontdesk router file")
+        router = cls(
+            examples={c: ["-"] for c in state["classes"]},
+            threshold=state["threshold"], margin=state["margin"], embedder=embedder,
+            regularisation=state["regularisation"], ngram_weight=state["ngram_weight"],
+            temperature=state["temperature"], operating_point=state["operating_point"],
+            metrics=state["metrics"],
+        )  # fmt: skip
+        encoder = router._encoder().name
+        if encoder != state["encoder"]:
+            raise InvalidInput(f"{path} was trained with {state['encoder']}, not {encoder}")
+        router.version = state["version"]
+        router._classifier, router._ngrams = state["classifier"], state["ngrams"]
+        router._classes = list(state["classes"])
+        return router
 
     @property
     def classes(self) -> list[str]:
@@ -176,6 +264,10 @@ class EmbeddingRouter(Router):
         return {c: float(p) for c, p in zip(self._classes, row, strict=True)}
 
     async def route(self, text: str, context: RouteContext | None = None) -> RouteDecision:
+        return self.decide(text)
+
+    def decide(self, text: str) -> RouteDecision:
+        """`route`, synchronously: the work is local and CPU-bound (a few milliseconds)."""
         started = time.perf_counter()
         if not text.strip():
             raise InvalidInput("cannot route an empty message")

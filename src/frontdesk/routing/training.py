@@ -1,0 +1,85 @@
+"""Train, calibrate, evaluate and save an embedding router from labelled files — the work
+behind `frontdesk eval router`, usable from Python.
+
+Train on the training file; fit the temperature and choose the operating point on the
+validation file (or, without one, on a stratified 10 % of the training data, held out from
+fitting); report on the test file only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sklearn.model_selection import train_test_split
+
+from frontdesk.embeddings import Embedder, Vectors, default_embedder
+from frontdesk.routing.dataset import Labelled, by_label, check_known_labels, check_training
+from frontdesk.routing.embedding import EmbeddingRouter
+from frontdesk.routing.evaluation import RouterReport, embed_with_progress, evaluate
+
+StageProgress = Callable[[str, int], Callable[[int], None]]
+"""Given a stage name and its size, returns a callback taking the count done."""
+
+
+def split_validation(
+    items: Sequence[Labelled], share: float = 0.1
+) -> tuple[list[Labelled], list[Labelled]]:
+    """A stratified (train, validation) split; labels with one example stay in training."""
+    labels = [i.label for i in items]
+    counts = {label: labels.count(label) for label in set(labels)}
+    splittable = [i for i in items if counts[i.label] >= 2]
+    single = [i for i in items if counts[i.label] < 2]
+    train, val = train_test_split(
+        splittable, test_size=share, random_state=0, stratify=[i.label for i in splittable]
+    )
+    return [*train, *single], list(val)
+
+
+def train_and_evaluate(
+    train: Sequence[Labelled],
+    test: Sequence[Labelled],
+    *,
+    val: Sequence[Labelled] | None = None,
+    out_dir: Path | None = None,
+    oos_recall_floor: float = 0.85,
+    embedder: Embedder | None = None,
+    progress: StageProgress | None = None,
+    latency_sample: int = 300,
+) -> tuple[EmbeddingRouter, RouterReport]:
+    """Train a router on `train`, calibrate it on `val`, score it on `test`."""
+    check_training(train)
+    if val is None:
+        train, val = split_validation(train)
+    known = {i.label for i in train}
+    check_known_labels(val, known, name="validation data")
+    check_known_labels(test, known, name="test data")
+    encoder = embedder or default_embedder()
+    router = EmbeddingRouter(examples=by_label(train), embedder=encoder)
+
+    def embed(name: str, items: Sequence[Labelled]) -> Vectors:
+        callback = progress(name, len(items)) if progress else None
+        return embed_with_progress(router, [i.text for i in items], callback)
+
+    started = time.perf_counter()
+    train_vectors = embed("embedding training data", train)
+    router.fit([i.text for i in train], train_vectors, [i.label for i in train])
+    train_s = time.perf_counter() - started
+    val_vectors = embed("embedding validation data", val)
+    router.calibrate(
+        [i.text for i in val], [i.label for i in val], vectors=val_vectors,
+        oos_recall_floor=oos_recall_floor,
+    )  # fmt: skip
+    test_vectors = embed("embedding test data", test)
+    report = evaluate(
+        router, test, vectors=test_vectors, out_dir=out_dir, latency_sample=latency_sample
+    )
+    report.n_train = len(train)
+    report.train_s = train_s
+    router.metrics = {k: v for k, v in report.to_json().items() if isinstance(v, int | float)}
+    if out_dir is not None:
+        path = out_dir / "router.pkl"
+        router.save(path)
+        report.files["router"] = str(path)
+    return router, report

@@ -1,0 +1,70 @@
+"""Training, calibrating, evaluating and reloading an embedding router, and `eval router`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from frontdesk.cli import cli
+from frontdesk.errors import InvalidInput
+from frontdesk.routing import EmbeddingRouter
+from frontdesk.routing.dataset import load_jsonl
+from frontdesk.routing.training import train_and_evaluate
+
+from .data import write_split
+
+
+def test_train_calibrate_evaluate_save_and_load(tmp_path: Path) -> None:
+    train, val, test = (load_jsonl(p) for p in write_split(tmp_path / "data"))
+    router, report = train_and_evaluate(train, test, val=val, out_dir=tmp_path / "out",
+                                        latency_sample=20)  # fmt: skip
+    assert report.in_scope_accuracy >= 0.8
+    assert report.oos_recall >= 0.5
+    assert 0.0 <= report.ece <= 1.0
+    assert report.temperature > 0
+    assert report.p50_ms > 0
+    assert report.n_test == len(test)
+    assert (tmp_path / "out" / "confusion.png").stat().st_size > 1000
+    assert (tmp_path / "out" / "reliability.png").stat().st_size > 1000
+    loaded = EmbeddingRouter.load(tmp_path / "out" / "router.pkl")
+    assert loaded.version == router.version
+    assert loaded.metrics["in_scope_accuracy"] == round(report.in_scope_accuracy, 4)
+    assert loaded.probabilities("play some jazz") == router.probabilities("play some jazz")
+
+
+async def test_route_says_when_text_was_truncated(tmp_path: Path) -> None:
+    train, val, test = (load_jsonl(p) for p in write_split(tmp_path / "data"))
+    router, _ = train_and_evaluate(train, test, val=val, latency_sample=5)
+    decision = await router.route("set a timer for ten minutes " * 80)
+    assert decision.category == "timer"
+    assert any("truncated" in note for note in decision.notes)
+    with pytest.raises(InvalidInput, match="empty"):
+        await router.route("   ")
+
+
+def test_eval_router_command(tmp_path: Path) -> None:
+    train, val, test = write_split(tmp_path / "data")
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        cli, ["eval", "router", "--train", str(train), "--test", str(test), "--val", str(val),
+              "--out", str(out), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    for key in ("accuracy", "in_scope_accuracy", "oos_recall", "macro_f1", "ece", "p50_ms",
+                "p99_ms", "n_test"):  # fmt: skip
+        assert key in report
+    assert json.loads((out / "report.json").read_text())["n_test"] == report["n_test"]
+    assert Path(report["files"]["reliability_diagram"]).exists()
+
+
+def test_eval_router_reports_bad_files_clearly(tmp_path: Path) -> None:
+    train, _, test = write_split(tmp_path / "data")
+    test.write_text(test.read_text() + '{"text": "x", "label": "unknown_intent"}\n')
+    result = CliRunner().invoke(cli, ["eval", "router", "--train", str(train), "--test",
+                                      str(test)])  # fmt: skip
+    assert result.exit_code == 2
+    assert "unknown_intent" in result.stderr
