@@ -166,3 +166,39 @@ def test_sync_wrapper(tmp_path: Path) -> None:
 def test_tool_context_is_per_request() -> None:
     ctx = ToolContext(conversation_id="a")
     assert ctx.tenant == "default"
+
+
+async def test_a_blocked_answer_falls_back_is_recorded_and_escalates(tmp_path: Path) -> None:
+    from frontdesk import App, GuardrailResult, RouterSpecialist, Specialist, guardrail
+    from frontdesk.models.testing import text_response
+
+    from .toy import BILLING, OUT_OF_SCOPE, SCHEDULING
+
+    def no_dosing(text: str, ctx: object) -> GuardrailResult:
+        return GuardrailResult.block("personal_dosing") if " mg" in text else GuardrailResult()
+
+    risky = ScriptedModel(steps=[text_response("Take 800 mg of ibuprofen every 4 hours.")])
+    pattern = RouterSpecialist(
+        specialists=[
+            Specialist(name="billing", description="bills", instructions="-", examples=BILLING,
+                       model=risky, output_guardrails=[guardrail(no_dosing)],
+                       safe_reply="I can't advise on that here.", escalate_on_block=True),
+            Specialist(name="scheduling", description="appointments", instructions="-",
+                       examples=SCHEDULING, model=risky),
+        ],
+        out_of_scope=OUT_OF_SCOPE,
+    )  # fmt: skip
+    async with App(pattern, data_dir=tmp_path) as app:
+        reply = await app.respond("conv-1", "why is my bill so high this month")
+        (escalation,) = await app.store.list_escalations(conversation_id="conv-1")
+    assert reply.action == "escalate"
+    assert reply.reply.startswith("I can't advise on that here.")
+    assert "800 mg" not in reply.reply
+    assert reply.escalation_id == escalation.id
+    assert escalation.reason == "guardrail_blocked"
+    (attempt,) = escalation.package["attempts"]
+    assert attempt["blocked"] is True
+    assert attempt["guardrail_events"] == [
+        {"guardrail": "no_dosing", "stage": "output", "action": "block",
+         "reason": "personal_dosing"}
+    ]  # fmt: skip
