@@ -49,6 +49,18 @@ def tool_results(messages: Sequence[Message]) -> list[ToolReturn]:
     return list(reversed(results))
 
 
+def latest_result(results: Sequence[ToolReturn], name: str) -> ToolReturn | None:
+    """The most recent result of the tool `name` among `results`, or None if it was not called."""
+    return next((r for r in reversed(results) if r.name == name), None)
+
+
+def error_text(result: ToolReturn) -> str:
+    """A tool's error message without the "<tool> failed: <ExceptionType>: " prefix the tool
+    loop adds."""
+    text = result.content.removeprefix(f"{result.name} failed: ")
+    return text.split(": ", 1)[-1] if text != result.content else text
+
+
 def call(name: str, **arguments: Any) -> ModelResponse:
     """A response asking for one tool call."""
     return ModelResponse(

@@ -17,11 +17,11 @@ from frontdesk.apps.clinic.billing import (
     PLAN_MIN_MONTHLY,
     REFUND_BUSINESS_DAYS,
     add_business_days,
-    billing_intent,
     billing_specialist,
     duplicate_charges,
     payment_plan,
 )
+from frontdesk.apps.clinic.billing_planner import billing_intent
 from frontdesk.apps.clinic.db import ClinicError
 from frontdesk.apps.clinic.deps import ClinicDeps
 from frontdesk.apps.clinic.slots import extract

@@ -19,9 +19,9 @@ from frontdesk.apps.clinic.deps import ClinicDeps
 from frontdesk.apps.clinic.scheduling import (
     LATE_CANCELLATION_FEE,
     book_appointment,
-    scheduling_intent,
     scheduling_specialist,
 )
+from frontdesk.apps.clinic.scheduling_planner import scheduling_intent
 from frontdesk.apps.clinic.slots import extract
 from frontdesk.models.testing import ScriptedModel, text_response, tool_call_response
 from frontdesk.offline import OFFLINE_NOTE
