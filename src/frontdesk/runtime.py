@@ -34,7 +34,7 @@ from frontdesk.patterns.router_specialist import (
     compile_router_specialist,
 )
 from frontdesk.reply import Reply
-from frontdesk.routing import EmbeddingRouter, RouteDecision, Router
+from frontdesk.routing import CascadeRouter, EmbeddingRouter, RouteDecision, Router
 from frontdesk.store import Store, StoredMessage, check_conversation_id, open_store
 from frontdesk.tools import ToolContext
 
@@ -72,7 +72,9 @@ class App:
         self.default_model = resolve_model(model) if model is not None else None
         self._owned_models: list[Model] = [self.default_model] if self.default_model else []
         self._models = {s.name: self._model_factory(s) for s in pattern.specialists}
-        self.router: Router = pattern.build_router(cache_dir=data_dir / "routers")
+        self.router: Router = pattern.build_router(
+            cache_dir=data_dir / "routers", model=self.default_model
+        )
         self._graph: CompiledStateGraph[TurnState, TurnContext, TurnState, TurnState] | None
         self._graph = None
         self._opened = False
@@ -107,8 +109,9 @@ class App:
             if self._opened:
                 return
             await self.store.open()
-            if isinstance(self.router, EmbeddingRouter):
-                await asyncio.to_thread(self.router.train)
+            local = self.router.local if isinstance(self.router, CascadeRouter) else self.router
+            if isinstance(local, EmbeddingRouter):
+                await asyncio.to_thread(local.train)
             services = Services(
                 router=self.router, store=self.store, models=self._models, limits=self.limits
             )

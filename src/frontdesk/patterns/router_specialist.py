@@ -30,6 +30,7 @@ from frontdesk.patterns.escalation import Handoff, PersonRequestDetector, build_
 from frontdesk.routing import (
     OUT_OF_SCOPE,
     UNCLEAR,
+    CascadeRouter,
     EmbeddingRouter,
     RouteContext,
     RouteDecision,
@@ -115,11 +116,20 @@ class RouterSpecialist:
                     f"in routes=; add `routes={{{category!r}: [...examples]}}`"
                 )
 
-    def build_router(self, *, cache_dir: Any = None) -> Router:
+    def build_router(self, *, cache_dir: Any = None, model: Model | None = None) -> Router:
         """The router this pattern uses: the given one, or an embedding router trained on the
-        specialists' examples, the extra routes and the out-of-scope examples."""
+        specialists' examples, the extra routes and the out-of-scope examples — wrapped in a
+        cascade that consults `model` for uncertain messages when a model is given."""
         if self.router is not None:
             return self.router
+        local = self._embedding_router(cache_dir)
+        if model is None:
+            return local
+        categories = {s.name: s.description for s in self.specialists}
+        categories.update({c: self.label(c) for c in self.routes if c not in categories})
+        return CascadeRouter(local=local, model=model, categories=categories)
+
+    def _embedding_router(self, cache_dir: Any) -> EmbeddingRouter:
         examples: dict[str, list[str]] = {s.name: list(s.examples) for s in self.specialists}
         for category, texts in self.routes.items():
             examples.setdefault(category, []).extend(texts)

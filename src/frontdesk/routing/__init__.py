@@ -1,6 +1,7 @@
 """Routing: the `Router` interface, its decision type, and the trained embedding router."""
 
 from frontdesk.routing.base import Action, Alternative, RouteContext, RouteDecision, Router
+from frontdesk.routing.cascade import CascadeRouter
 from frontdesk.routing.embedding import (
     NOT_ROUTED,
     OUT_OF_SCOPE,
@@ -15,6 +16,7 @@ __all__ = [
     "UNCLEAR",
     "Action",
     "Alternative",
+    "CascadeRouter",
     "EmbeddingRouter",
     "RouteContext",
     "RouteDecision",

@@ -36,6 +36,8 @@ class RouteDecision:
     router_version: str = ""
     latency_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
+    path: Literal["local", "llm"] = "local"
+    """Which router answered: the local one, or the LLM of a cascade."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class RouteDecision:
             "router_version": self.router_version,
             "latency_ms": round(self.latency_ms, 3),
             "notes": list(self.notes),
+            "path": self.path,
         }
 
 
