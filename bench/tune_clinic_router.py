@@ -35,7 +35,8 @@ def main() -> None:
     folds = list(
         StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=0).split(texts, labels)
     )
-    thresholds = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55]
+    thresholds = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55]
+    results: list[tuple[float, float, float, float]] = []
     for c_value, weight in itertools.product([2.0, 8.0, 32.0], [0.0, 0.5, 1.0, 1.5]):
         right = np.zeros(len(thresholds))
         for train, test in folds:
@@ -54,12 +55,29 @@ def main() -> None:
                 ok = np.where(np.isin(truth, list(NOT_ROUTED)), ~routed, routed & (top == truth))
                 right[k] += ok.sum()
         accuracy = right / len(texts)
+        results += [
+            (float(a), c_value, weight, t) for a, t in zip(accuracy, thresholds, strict=True)
+        ]
         best = int(accuracy.argmax())
         print(
             f"C={c_value:5.1f} ngram_weight={weight:.1f}  "
             + "  ".join(f"t={t:.2f}:{a:.3f}" for t, a in zip(thresholds, accuracy, strict=True))
             + f"   best t={thresholds[best]}"
         )
+    print(choose(results))
+
+
+def choose(results: list[tuple[float, float, float, float]], slack: float = 0.005) -> str:
+    """The rule: the best (C, weight); at those, the highest threshold whose accuracy is within
+    `slack` of the best — when thresholds tie within noise, prefer asking over guessing."""
+    best = max(results)
+    _, c_value, weight, _ = best
+    same = [r for r in results if r[1] == c_value and r[2] == weight and r[0] >= best[0] - slack]
+    accuracy, _, _, threshold = max(same, key=lambda r: r[3])
+    return (
+        f"chosen: C={c_value} ngram_weight={weight} threshold={threshold} "
+        f"(cv accuracy {accuracy:.3f}; best {best[0]:.3f} at threshold {best[3]})"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 from frontdesk.messages import Message, SystemMessage, UserMessage
 from frontdesk.models.base import Model, ModelSettings
@@ -78,12 +78,21 @@ class GuardrailEvent:
     reason: str
 
 
-def guardrail(function: CheckFunction | None = None, /, *, name: str | None = None) -> Guardrail:
-    """Make a `Guardrail` from a check function."""
-    if function is None:
-        raise TypeError("guardrail() needs a check function")
-    label = name or str(getattr(function, "__name__", "guardrail"))
-    return Guardrail(name=label, check=function)
+@overload
+def guardrail(function: CheckFunction, /, *, name: str | None = None) -> Guardrail: ...
+@overload
+def guardrail(*, name: str) -> Callable[[CheckFunction], Guardrail]: ...
+
+
+def guardrail(
+    function: CheckFunction | None = None, /, *, name: str | None = None
+) -> Guardrail | Callable[[CheckFunction], Guardrail]:
+    """Make a `Guardrail` from a check function (usable bare or as `@guardrail(name=...)`)."""
+
+    def make(check: CheckFunction) -> Guardrail:
+        return Guardrail(name=name or str(getattr(check, "__name__", "guardrail")), check=check)
+
+    return make(function) if function is not None else make
 
 
 def model_guardrail(model: Model, *, name: str, policy: str) -> Guardrail:

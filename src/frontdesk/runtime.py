@@ -70,7 +70,10 @@ class App:
             store = f"sqlite:///{data_dir / 'frontdesk.sqlite3'}"
         self.store = open_store(store) if isinstance(store, str) else store
         self.default_model = resolve_model(model) if model is not None else None
-        self._owned_models: list[Model] = [self.default_model] if self.default_model else []
+        # models built here from an id are ours to close; models passed in are the caller's
+        self._owned_models: list[Model] = (
+            [self.default_model] if isinstance(model, str) and self.default_model else []
+        )
         self._models = {s.name: self._model_factory(s) for s in pattern.specialists}
         self.router: Router = pattern.build_router(
             cache_dir=data_dir / "routers", model=self.default_model
@@ -86,7 +89,8 @@ class App:
     def _model_factory(self, specialist: Specialist) -> Callable[[ToolContext], Model]:
         if specialist.model is not None:
             fixed = resolve_model(specialist.model)
-            self._owned_models.append(fixed)
+            if isinstance(specialist.model, str):
+                self._owned_models.append(fixed)
             return lambda _ctx: fixed
         if self.default_model is not None:
             default = self.default_model
@@ -109,15 +113,19 @@ class App:
             if self._opened:
                 return
             await self.store.open()
-            local = self.router.local if isinstance(self.router, CascadeRouter) else self.router
-            if isinstance(local, EmbeddingRouter):
-                await asyncio.to_thread(local.train)
-            services = Services(
-                router=self.router, store=self.store, models=self._models, limits=self.limits
-            )
-            self._graph = compile_router_specialist(
-                self.pattern, services, self.store.checkpointer()
-            )
+            try:
+                local = self.router.local if isinstance(self.router, CascadeRouter) else self.router
+                if isinstance(local, EmbeddingRouter) and not local.trained:
+                    await asyncio.to_thread(local.train)
+                services = Services(
+                    router=self.router, store=self.store, models=self._models, limits=self.limits
+                )
+                self._graph = compile_router_specialist(
+                    self.pattern, services, self.store.checkpointer()
+                )
+            except BaseException:
+                await self.store.close()  # else its connection thread keeps the process alive
+                raise
             self._opened = True
 
     async def close(self) -> None:

@@ -81,7 +81,9 @@ def _build(function: Callable[..., Any], name: str | None) -> Tool:
         default = ... if param.default is inspect.Parameter.empty else param.default
         fields[param.name] = (annotation, default)
     model_name = f"{function.__name__}_arguments"
-    arguments_model = pydantic.create_model(model_name, **fields)
+    arguments_model = pydantic.create_model(
+        model_name, __config__=pydantic.ConfigDict(extra="forbid"), **fields
+    )
     schema = arguments_model.model_json_schema()
     schema.pop("title", None)
     for prop in schema.get("properties", {}).values():

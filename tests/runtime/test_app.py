@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from frontdesk.agents import Limits
-from frontdesk.errors import InvalidInput
+from frontdesk.errors import InvalidInput, StoreError
 from frontdesk.models import ScriptedModel
 from frontdesk.models.testing import tool_call_response
+from frontdesk.routing import EmbeddingRouter
 from frontdesk.tools import ToolContext
 
 from .toy import toy_app
@@ -202,3 +203,58 @@ async def test_a_blocked_answer_falls_back_is_recorded_and_escalates(tmp_path: P
         {"guardrail": "no_dosing", "stage": "output", "action": "block",
          "reason": "personal_dosing"}
     ]  # fmt: skip
+
+
+async def test_an_emergency_after_a_clarifying_question_still_escalates(tmp_path: Path) -> None:
+    async with toy_app(tmp_path) as app:
+        first = await app.respond("conv-1", "tell me a joke")
+        assert first.action == "clarify"
+        reply = await app.respond("conv-1", "one of my kids collapsed and isn't breathing")
+    assert reply.action == "escalate"
+    assert reply.category == "emergency"
+    assert "911" in reply.reply
+
+
+@pytest.mark.parametrize(
+    ("answer", "agent"),
+    [("1", "billing"), ("the second one", "scheduling"), ("option 2", "scheduling"),
+     ("it's about an appointment", "scheduling"), ("a bill", "billing")],
+)  # fmt: skip
+async def test_numbered_clarification_answers_pick_what_was_shown(
+    tmp_path: Path, answer: str, agent: str
+) -> None:
+    async with toy_app(tmp_path) as app:
+        first = await app.respond("conv-1", "who won the game last night")
+        assert first.action == "clarify"
+        assert "(1) a bill or payment" in first.reply
+        assert "(2) an appointment" in first.reply
+        second = await app.respond("conv-1", answer)
+        (_, decision) = await app.store.decisions("conv-1")
+    assert second.agent == agent
+    assert decision.reason == "clarified"
+    assert 0.0 <= decision.confidence < 0.5  # the router's probability when it asked
+
+
+async def test_a_sentence_starting_with_one_is_not_an_ordinal(tmp_path: Path) -> None:
+    async with toy_app(tmp_path) as app:
+        await app.respond("conv-1", "who won the game last night")
+        reply = await app.respond("conv-1", "one more thing, can I reschedule to friday")
+    assert reply.agent == "scheduling"
+
+
+async def test_a_trained_router_is_not_retrained_and_a_failed_open_closes_the_store(
+    tmp_path: Path,
+) -> None:
+    app = toy_app(tmp_path)
+    await app.open()
+    router = app.router
+    assert isinstance(router, EmbeddingRouter)
+    assert router.trained
+    await app.close()
+    broken = toy_app(tmp_path / "other")
+    broken.router = EmbeddingRouter(examples={"a": ["x"], "b": ["y"]})
+    broken.router.train = lambda: (_ for _ in ()).throw(RuntimeError("boom"))  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="boom"):
+        await broken.open()
+    with pytest.raises(StoreError, match="not open"):
+        await broken.store.history("c")

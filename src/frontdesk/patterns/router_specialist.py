@@ -44,10 +44,30 @@ DEFAULT_HANDOFF_REPLY = (
     "I've passed your message to a member of our team, who will reply here as soon as possible."
 )
 MAX_CLARIFICATIONS_IN_A_ROW = 2
-_ORDINALS = {
-    0: r"\b(1|one|first|former|top)\b",
-    1: r"\b(2|two|second|latter|other|bottom)\b",
-}
+_ORDINAL_WORDS = (
+    ("1", "one", "first", "former", "top"),
+    ("2", "two", "second", "latter", "bottom"),
+    ("3", "three", "third"),
+    ("4", "four", "fourth"),
+    ("5", "five", "fifth"),
+)
+_LABEL_STOPWORDS = frozenset(
+    "about question questions general information help with the and for".split()
+)
+
+
+def _ordinal(answer: str) -> int | None:
+    """The option number a short answer names ("2", "the second one", "option 1"), else None.
+    Only whole answers count: "one more thing about my bill" picks nothing."""
+    match = re.fullmatch(
+        r"\W*(?:i\s+meant?\s+)?(?:(?:option|number|no\.?|#)\s*)?(?:the\s+)?(\w+)(?:\s+one)?"
+        r"(?:\s+please)?\W*",
+        answer.lower(),
+    )
+    if match is None:
+        return None
+    word = match.group(1)
+    return next((i for i, words in enumerate(_ORDINAL_WORDS) if word in words), None)
 
 
 class TurnState(TypedDict, total=False):
@@ -191,19 +211,20 @@ def compile_router_specialist(
             RouteContext(conversation_id=ctx.conversation_id,
                          recent_user_texts=ctx.recent_user_texts),
         )  # fmt: skip
-        if pending and decision.action != "escalate":
+        # Safety first: an escalation (emergency rule, sensitive category, a person asked for)
+        # is decided on the new message alone, before it can be read as a clarification answer.
+        decision = pattern.apply_policies(decision, state["text"])
+        forced = decision.reason.startswith(("rule:", "priority:"))
+        if pending and decision.action != "escalate" and not forced:
             chosen = _resolve_clarification(pattern, pending, text, decision)
             if chosen is not None:
-                category, original = chosen
-                decision.category, decision.action = category, "answer"
+                option, original = chosen
+                decision.category, decision.action = option["category"], "answer"
                 decision.reason = "clarified"
-                decision.confidence = max(
-                    decision.confidence,
-                    next((o["confidence"] for o in pending["options"]
-                          if o["category"] == category), 0.0),
-                )  # fmt: skip
+                # the router's probability for that category when it asked; the user's choice
+                # is recorded by the reason, not by inflating the number
+                decision.confidence = float(option["confidence"])
                 text = f"{original}\n{text}"
-        decision = pattern.apply_policies(decision, state["text"])
         ctx.decisions.append(decision)
         await services.store.record_decision(
             DecisionRecord(
@@ -237,16 +258,22 @@ def compile_router_specialist(
         decision = state["decision"] or {}
         options = [a for a in decision["alternatives"] if a["category"] in _answerable(pattern)]
         options = options[:2]
-        topics = "; ".join(pattern.label(s.name) for s in pattern.specialists)
-        if decision["reason"] == "out_of_scope":
-            text = (
-                f"I'm not sure I can help with that. I can help with: {topics}. "
-                "Could you tell me a bit more about what you need?"
+        if decision["reason"] in ("out_of_scope", "unclear") or not options:
+            # offer every topic, numbered, and remember them in that order
+            probability = {a["category"]: a["confidence"] for a in decision["alternatives"]}
+            options = [{"category": s.name, "confidence": probability.get(s.name, 0.0)}
+                       for s in pattern.specialists]  # fmt: skip
+            numbered = "; ".join(
+                f"({i}) {pattern.label(o['category'])}" for i, o in enumerate(options, start=1)
             )
-        elif decision["reason"] == "unclear" or not options:
+            opener = (
+                "I'm not sure I can help with that."
+                if decision["reason"] == "out_of_scope"
+                else "Happy to help."
+            )
             text = (
-                f"Happy to help. Is this about: {topics}? "
-                "Tell me a bit more and I'll get you to the right place."
+                f"{opener} I can help with: {numbered}. Answer with a number, or tell me a bit "
+                "more about what you need."
             )
         elif len(options) == 1:
             text = f"Just to check: is this about {pattern.label(options[0]['category'])}?"
@@ -366,25 +393,39 @@ def _answerable(pattern: RouterSpecialist) -> set[str]:
 
 def _resolve_clarification(
     pattern: RouterSpecialist, pending: dict[str, Any], answer: str, decision: RouteDecision
-) -> tuple[str, str] | None:
-    """Which pending option the user's answer picks, with the original question; None if the
-    answer picks none (then it is routed as a new message)."""
-    options = [o["category"] for o in pending.get("options", [])]
+) -> tuple[dict[str, Any], str] | None:
+    """Which offered option the user's answer picks, with the original question; None if it
+    picks none (then the answer is routed as a new message)."""
+    options: list[dict[str, Any]] = list(pending.get("options", []))
     if not options:
         return None
     lowered = answer.lower()
-    for index, pattern_re in _ORDINALS.items():
-        if index < len(options) and re.search(pattern_re, lowered) and len(lowered) < 40:
-            return options[index], pending["text"]
-    for option in options:
-        words = {option.lower(), *re.findall(r"[a-z]{4,}", pattern.label(option).lower())}
-        if any(re.search(rf"\b{re.escape(w)}", lowered) for w in words):
-            return option, pending["text"]
+    index = _ordinal(answer)
+    if index is not None and index < len(options):
+        return options[index], pending["text"]
+    # words that name exactly one of the offered options ("billing", "appointment")
+    words = {
+        o["category"]: {o["category"].lower(), *re.findall(r"[a-z]{4,}", pattern.label(
+            o["category"]).lower())} - _LABEL_STOPWORDS
+        for o in options
+    }  # fmt: skip
+    named = [
+        o for o in options
+        if any(
+            re.search(rf"\b{re.escape(w)}", lowered)
+            for w in words[o["category"]]
+            if all(w not in other for c, other in words.items() if c != o["category"])
+        )
+    ]  # fmt: skip
+    if len(named) == 1:
+        return named[0], pending["text"]
     if len(options) == 1 and re.match(r"^\s*(yes|yeah|yep|correct|right|sure)\b", lowered):
         return options[0], pending["text"]
     chosen = decision.category
-    if decision.action == "answer" and chosen is not None and chosen in options:
-        return chosen, pending["text"]
+    if decision.action == "answer" and chosen is not None:
+        for option in options:
+            if option["category"] == chosen:
+                return option, pending["text"]
     return None
 
 

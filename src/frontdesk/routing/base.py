@@ -24,8 +24,9 @@ class RouteDecision:
 
     `category` is None when nothing fits (out of scope); `confidence` is the probability of the
     chosen category in [0, 1]; `alternatives` are the top candidates, best first (the chosen one
-    included). `reason` is a short machine-readable code (e.g. `confident`, `low_confidence`,
-    `emergency_rule`, `out_of_scope`, `person_requested`).
+    included). `reason` is a short machine-readable code: `confident`,
+    `low_confidence`, `small_margin`, `out_of_scope`, `unclear`, `rule:<category>`,
+    `priority:<category>`, `person_requested`, `clarified`, `llm_cascade`, `llm_none`.
     """
 
     category: str | None

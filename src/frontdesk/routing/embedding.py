@@ -251,6 +251,11 @@ class EmbeddingRouter(Router):
         return router
 
     @property
+    def trained(self) -> bool:
+        """True once `train`, `fit` or `load` has given the router a classifier."""
+        return self._classifier is not None
+
+    @property
     def classes(self) -> list[str]:
         """The labels the head was trained on, in column order."""
         return list(self._classes)

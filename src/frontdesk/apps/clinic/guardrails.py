@@ -6,8 +6,8 @@
   grounded on (`GuardrailContext.knowledge`). Reason: `personal_dosing`.
 - `not_a_diagnosis` (output): appends a one-line "general information, not a diagnosis"
   disclaimer when the answer lacks one (placed before the offline-mode note, if any).
-- `prompt_injection` (input, for every specialist): blocks attempts to override the assistant's
-  instructions or extract its system prompt. Reason: `prompt_injection`.
+- `prompt_injection` (input; used by the medical and general specialists): blocks attempts to
+  override the assistant's instructions or extract its system prompt. Reason: `prompt_injection`.
 
 The dosing check is pattern-based and deliberately leans towards blocking: a blocked answer
 falls back to the specialist's safe reply (and, for `medical_query`, escalates to staff), while a
