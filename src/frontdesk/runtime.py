@@ -192,12 +192,20 @@ class App:
             history=_as_messages(previous),
             recent_user_texts=[m.text for m in previous if m.role == "user"][-3:],
         )
-        state = await graph.ainvoke(
-            {"text": text, "reply": None, "decision": None, "escalate": None},
-            config={"configurable": {"thread_id": conversation_id},
-                    "recursion_limit": RECURSION_LIMIT},
-            context=context,
-        )  # fmt: skip
+        try:
+            state = await graph.ainvoke(
+                {"text": text, "reply": None, "decision": None, "escalate": None},
+                config={"configurable": {"thread_id": conversation_id},
+                        "recursion_limit": RECURSION_LIMIT},
+                context=context,
+            )  # fmt: skip
+        except Exception as exc:
+            # the user's message is kept; the history says the turn failed (then the bug surfaces)
+            await self.store.append_message(
+                conversation_id, "system", f"turn failed: {type(exc).__name__}",
+                meta={"trace_id": trace_id, "error": type(exc).__name__}, tenant=tenant,
+            )  # fmt: skip
+            raise
         out: dict[str, Any] = state["reply"] or {}
         usage = out.get("usage") or {}
         reply = Reply(

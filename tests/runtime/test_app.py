@@ -258,3 +258,19 @@ async def test_a_trained_router_is_not_retrained_and_a_failed_open_closes_the_st
         await broken.open()
     with pytest.raises(StoreError, match="not open"):
         await broken.store.history("c")
+
+
+async def test_a_failed_turn_is_recorded_next_to_the_kept_message(tmp_path: Path) -> None:
+    from frontdesk.models import FunctionModel
+
+    def crash(messages: object, tools: object) -> object:
+        raise ZeroDivisionError("bug in a model wrapper")
+
+    async with toy_app(tmp_path, billing_model=FunctionModel(crash)) as app:  # type: ignore[arg-type]
+        with pytest.raises(ZeroDivisionError):
+            await app.respond("conv-1", "why is my bill so high")
+        history = await app.store.history("conv-1")
+    assert [(m.role, m.text) for m in history] == [
+        ("user", "why is my bill so high"),
+        ("system", "turn failed: ZeroDivisionError"),
+    ]

@@ -8,6 +8,9 @@ answers offline from its knowledge base and tools, and says so.
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
+
 from frontdesk.agents import Limits
 from frontdesk.apps.clinic.billing import billing_specialist
 from frontdesk.apps.clinic.deps import ClinicDeps
@@ -93,14 +96,15 @@ def clinic_pattern() -> RouterSpecialist:
 def build_app(settings: Settings) -> App:
     """The clinic app configured by `settings` (offline unless `settings.model` is set)."""
     data_dir = settings.data_dir
-    deps = ClinicDeps.create(data_dir)
+    deps = ClinicDeps.create(data_dir)  # creates and seeds the demo database once
     return App(
         clinic_pattern(),
         name="clinic",
         data_dir=data_dir,
         store=settings.store_url,
         model=settings.model,
-        deps=lambda conversation_id: deps,
+        # "today" is read per request, so a long-running server does not keep a stale date
+        deps=lambda conversation_id: dataclasses.replace(deps, today=date.today()),
         limits=Limits(max_steps=settings.max_steps),
         max_message_chars=settings.max_message_chars,
     )
