@@ -116,12 +116,6 @@ class AnthropicModel(Model):
         """Close the HTTP connections of the client this model made (not of one passed in)."""
         await self._clients.aclose()
 
-    async def __aenter__(self) -> AnthropicModel:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
     async def request(
         self,
         messages: Sequence[Message],

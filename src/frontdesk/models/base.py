@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from frontdesk.messages import Message, ResponsePart, TextPart, ToolCallPart, Usage
 
@@ -63,6 +63,12 @@ class Model(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 (optional hook, deliberately not abstract)
         """Release connections (a no-op unless the model holds a client)."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     @abstractmethod
     async def request(

@@ -115,12 +115,6 @@ class OpenAIModel(Model):
         """Close the HTTP connections of the client this model made (not of one passed in)."""
         await self._clients.aclose()
 
-    async def __aenter__(self) -> OpenAIModel:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
     async def request(
         self,
         messages: Sequence[Message],
