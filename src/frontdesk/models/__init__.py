@@ -1,4 +1,5 @@
-"""Models: the `Model` interface, `provider:model` ids resolved lazily, and the test doubles.
+"""Models: the `Model` interface, `provider:model` ids resolved lazily, the test doubles, the
+resilience wrappers (retry, circuit breaker, fallback) and the price table.
 
 `resolve_model("openai:gpt-4o-mini")` imports the OpenAI adapter only when asked; vendor SDKs are
 optional extras. `ALLOW_MODEL_REQUESTS = False` (set by the test suite) makes any request to a
@@ -12,6 +13,18 @@ from collections.abc import Callable
 
 from frontdesk.errors import ConfigError
 from frontdesk.models.base import Model, ModelResponse, ModelSettings, ToolDefinition
+from frontdesk.models.pricing import Price, PriceTable, UnknownPrice
+from frontdesk.models.resilience import (
+    BREAKERS,
+    BreakerRegistry,
+    CircuitBreaker,
+    CircuitBreaking,
+    Fallback,
+    ProviderUnavailable,
+    RetryEvent,
+    Retrying,
+    resilient,
+)
 from frontdesk.models.testing import FunctionModel, RecordedCall, ScriptedModel
 
 ALLOW_MODEL_REQUESTS = True
@@ -55,13 +68,25 @@ def resolve_model(model: str | Model) -> Model:
 
 __all__ = [
     "ALLOW_MODEL_REQUESTS",
+    "BREAKERS",
     "PROVIDERS",
+    "BreakerRegistry",
+    "CircuitBreaker",
+    "CircuitBreaking",
+    "Fallback",
     "FunctionModel",
     "Model",
     "ModelResponse",
     "ModelSettings",
+    "Price",
+    "PriceTable",
+    "ProviderUnavailable",
     "RecordedCall",
+    "RetryEvent",
+    "Retrying",
     "ScriptedModel",
     "ToolDefinition",
+    "UnknownPrice",
+    "resilient",
     "resolve_model",
 ]
