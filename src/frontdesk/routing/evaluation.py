@@ -9,8 +9,8 @@ Definitions (label `oos` = out of scope):
 - in-scope accuracy: in-scope messages predicted as their label and not rejected;
 - out-of-scope recall: `oos` messages rejected;
 - accuracy: all messages whose prediction equals their label;
-- ECE: 15 equal-width bins of the calibrated top-1 probability against whether the top-1 class
-  is the true label.
+- ECE: 15 equal-width bins of the calibrated confidence (the probability that the top class is
+  right) against whether the top class is the true label.
 """
 
 from __future__ import annotations
@@ -86,15 +86,11 @@ def evaluate(
     truth = np.asarray([t.label for t in test])
     if vectors is None:
         vectors = embed_with_progress(router, texts, None)
-    probs = router.predict(texts, vectors)
-    classes = np.asarray(router.classes)
-    order = np.argsort(-probs, axis=1)
-    rows = np.arange(len(texts))
-    top = classes[order[:, 0]]
-    top_p = probs[rows, order[:, 0]]
-    second_p = probs[rows, order[:, 1]] if probs.shape[1] > 1 else np.zeros(len(texts))
-    rejected = np.isin(top, list(NOT_ROUTED)) | (top_p < router.threshold)
-    rejected |= (top_p - second_p) < router.margin
+    scores = router.score(texts, vectors)
+    top = np.asarray(scores.top_labels)
+    confidence = scores.confidence
+    rejected = np.isin(top, list(NOT_ROUTED)) | (confidence < router.threshold)
+    rejected |= (scores.top_p - scores.second_p) < router.margin
     predicted = np.where(rejected, OUT_OF_SCOPE, top)
     truth_norm = np.where(np.isin(truth, list(NOT_ROUTED)), OUT_OF_SCOPE, truth)
     is_oos = truth_norm == OUT_OF_SCOPE
@@ -104,7 +100,7 @@ def evaluate(
         else 0.0,
         oos_recall=float(rejected[is_oos].mean()) if is_oos.any() else 0.0,
         macro_f1=float(f1_score(truth_norm, predicted, average="macro", zero_division=0)),
-        ece=expected_calibration_error(top_p, top == truth_norm),
+        ece=expected_calibration_error(confidence, top == truth_norm),
         p50_ms=0.0,
         p99_ms=0.0,
         n_test=len(test),
@@ -115,7 +111,7 @@ def evaluate(
     )  # fmt: skip
     report.p50_ms, report.p99_ms = single_message_latency(router, texts, latency_sample)
     if out_dir is not None:
-        report.files = plot(truth_norm, predicted, top_p, top == truth_norm, out_dir)
+        report.files = plot(truth_norm, predicted, confidence, top == truth_norm, out_dir)
     return report
 
 

@@ -8,6 +8,7 @@ fitting); report on the test file only.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,11 +17,26 @@ from sklearn.model_selection import train_test_split
 
 from frontdesk.embeddings import Embedder, Vectors, default_embedder
 from frontdesk.routing.dataset import Labelled, by_label, check_known_labels, check_training
-from frontdesk.routing.embedding import EmbeddingRouter
+from frontdesk.routing.embedding import NOT_ROUTED, EmbeddingRouter
 from frontdesk.routing.evaluation import RouterReport, embed_with_progress, evaluate
+from frontdesk.routing.finetune import FineTuning, fine_tune_encoder
 
 StageProgress = Callable[[str, int], Callable[[int], None]]
 """Given a stage name and its size, returns a callback taking the count done."""
+
+
+def _steps(progress: StageProgress | None, name: str) -> Callable[[int, int], None] | None:
+    """Adapts a stage progress to a (done, total) callback, opening the stage on first use."""
+    if progress is None:
+        return None
+    opened: list[Callable[[int], None]] = []
+
+    def update(done: int, total: int) -> None:
+        if not opened:
+            opened.append(progress(name, total))
+        opened[0](done)
+
+    return update
 
 
 def split_validation(
@@ -47,22 +63,38 @@ def train_and_evaluate(
     embedder: Embedder | None = None,
     progress: StageProgress | None = None,
     latency_sample: int = 300,
+    fine_tune: FineTuning | None = None,
+    neighbour_weight: float = 0.0,
+    ngram_weight: float = 1.0,
 ) -> tuple[EmbeddingRouter, RouterReport]:
-    """Train a router on `train`, calibrate it on `val`, score it on `test`."""
+    """Train a router on `train`, calibrate it on `val`, score it on `test`. With `fine_tune`,
+    the encoder is first fine-tuned on `train` (saved under `out_dir/encoder`, else a
+    temporary directory) and the router routes with it."""
     check_training(train)
     if val is None:
         train, val = split_validation(train)
     known = {i.label for i in train}
     check_known_labels(val, known, name="validation data")
     check_known_labels(test, known, name="test data")
+    started = time.perf_counter()
     encoder = embedder or default_embedder()
-    router = EmbeddingRouter(examples=by_label(train), embedder=encoder)
+    if fine_tune is not None:
+        examples = by_label(train)
+        negatives = [t for label in NOT_ROUTED for t in examples.pop(label, [])]
+        target = out_dir / "encoder" if out_dir else Path(tempfile.mkdtemp(prefix="fd-encoder-"))
+        encoder = fine_tune_encoder(
+            examples, target, settings=fine_tune, negatives=negatives,
+            progress=_steps(progress, "fine-tuning the encoder"),
+        )  # fmt: skip
+    router = EmbeddingRouter(
+        examples=by_label(train), embedder=encoder, neighbour_weight=neighbour_weight,
+        ngram_weight=ngram_weight,
+    )  # fmt: skip
 
     def embed(name: str, items: Sequence[Labelled]) -> Vectors:
         callback = progress(name, len(items)) if progress else None
         return embed_with_progress(router, [i.text for i in items], callback)
 
-    started = time.perf_counter()
     train_vectors = embed("embedding training data", train)
     router.fit([i.text for i in train], train_vectors, [i.label for i in train])
     train_s = time.perf_counter() - started
