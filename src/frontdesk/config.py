@@ -33,6 +33,12 @@ class Settings(pydantic.BaseModel):
     conversation_budget_usd: float | None = pydantic.Field(default=None, ge=0)
     max_steps: int = pydantic.Field(default=8, ge=1, le=100)
     max_message_chars: int = pydantic.Field(default=4000, ge=1)
+    lease_ttl_s: float = pydantic.Field(default=30.0, gt=0, allow_inf_nan=False)
+    """How long a conversation's lease outlives its holder's last renewal (a crashed process
+    blocks its conversation at most this long)."""
+    lease_wait_s: float = pydantic.Field(default=30.0, ge=0, allow_inf_nan=False)
+    """How long a message waits for the one before it in its conversation before
+    `ConversationBusy` (HTTP 409)."""
     traces: str = "off"
     capture_content: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "warning"

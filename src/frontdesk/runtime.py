@@ -2,7 +2,8 @@
 
 An `App` owns the store, the trained router and the compiled graph of its pattern. Every request
 gets a fresh `TurnContext`; the only state that outlives a request lives in the store, keyed by
-conversation id. Concurrent messages to one conversation are serialised in-process.
+conversation id. Concurrent messages to one conversation are serialised by a lease in the store,
+also across processes sharing it (`frontdesk.guards.lease`).
 
     app = App(RouterSpecialist([...]), data_dir=Path("data"))
     reply = await app.respond("conv-42", "I was charged twice")
@@ -24,6 +25,12 @@ from langgraph.graph.state import CompiledStateGraph
 
 from frontdesk.agents import Limits, Specialist
 from frontdesk.errors import ConfigError, InvalidInput
+from frontdesk.guards.lease import (
+    DEFAULT_TTL_S,
+    DEFAULT_WAIT_S,
+    ConversationLease,
+    check_lease_times,
+)
 from frontdesk.messages import AssistantMessage, Message, TextPart, Usage, UserMessage
 from frontdesk.models import Model, resolve_model
 from frontdesk.patterns.router_specialist import (
@@ -44,7 +51,12 @@ RECURSION_LIMIT = 25
 
 
 class App:
-    """A runnable multi-agent application."""
+    """A runnable multi-agent application.
+
+    One message per conversation is processed at a time, also across processes sharing the
+    store: a second message waits up to `lease_wait_s` seconds for the first, then raises
+    `ConversationBusy`. A crashed process holds its conversations at most `lease_ttl_s` seconds.
+    """
 
     def __init__(
         self,
@@ -58,13 +70,18 @@ class App:
         limits: Limits | None = None,
         max_message_chars: int = 4000,
         history_turns: int = 10,
+        lease_ttl_s: float = DEFAULT_TTL_S,
+        lease_wait_s: float = DEFAULT_WAIT_S,
     ) -> None:
+        check_lease_times(lease_ttl_s, lease_wait_s)
         self.name = name
         self.pattern = pattern
         self.data_dir = data_dir
         self.limits = limits or Limits()
         self.max_message_chars = max_message_chars
         self.history_turns = history_turns
+        self.lease_ttl_s = lease_ttl_s
+        self.lease_wait_s = lease_wait_s
         self._deps = deps
         if store is None:
             store = f"sqlite:///{data_dir / 'frontdesk.sqlite3'}"
@@ -82,6 +99,8 @@ class App:
         self._graph = None
         self._opened = False
         self._open_lock = asyncio.Lock()
+        # the in-process queue in front of the store lease (no store polling among this
+        # process's own coroutines); an entry lives while a turn holds or waits for it
         self._conversation_locks: weakref.WeakValueDictionary[str, asyncio.Lock]
         self._conversation_locks = weakref.WeakValueDictionary()
         self._runner: asyncio.Runner | None = None
@@ -159,7 +178,10 @@ class App:
         return text.strip()
 
     async def respond(self, conversation_id: str, text: str, *, tenant: str = "default") -> Reply:
-        """Answer one user message in a conversation."""
+        """Answer one user message in a conversation, holding its lease for the turn.
+
+        Raises `ConversationBusy` (storing nothing) if another message of the conversation is
+        still being processed after `lease_wait_s` seconds."""
         check_conversation_id(conversation_id)
         text = self.check_text(text)
         await self.open()
@@ -168,7 +190,11 @@ class App:
         if lock is None:
             lock = asyncio.Lock()
             self._conversation_locks[conversation_id] = lock
-        async with lock:
+        lease = ConversationLease(
+            self.store, conversation_id, ttl_s=self.lease_ttl_s, wait_s=self.lease_wait_s,
+            lock=lock,
+        )  # fmt: skip
+        async with lease:
             return await self._turn(self._graph, conversation_id, text, tenant)
 
     async def _turn(

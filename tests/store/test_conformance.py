@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from frontdesk.store import DecisionRecord, Escalation, Store, open_store
+from frontdesk.errors import InvalidInput
+from frontdesk.store import DecisionRecord, Escalation, Lease, Store, open_store
 
 
 async def test_messages_are_appended_in_order(store: Store) -> None:
@@ -113,3 +115,111 @@ def test_bad_database_url_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="unsupported database URL"):
         open_store("mysql://localhost/db")
+
+
+async def test_stores_opened_together_on_a_fresh_database(store_url: str) -> None:
+    # replicas starting at once must not collide creating the schema
+    stores = [open_store(store_url) for _ in range(3)]
+    await asyncio.gather(*(s.open() for s in stores))
+    try:
+        await stores[0].append_message("c1", "user", "hello")
+        assert [m.text for m in await stores[2].history("c1")] == ["hello"]
+    finally:
+        for opened in stores:
+            await opened.close()
+
+
+# Leases: one writer per conversation (the runtime's use is tested in tests/guards).
+
+
+async def test_a_lease_is_exclusive_until_it_expires(store: Store) -> None:
+    before = time.time()
+    lease = await store.acquire_lease("c1", "owner-a", 30)
+    assert lease is not None
+    assert (lease.conversation_id, lease.owner, lease.token) == ("c1", "owner-a", 1)
+    assert before + 29 < lease.expires_at < time.time() + 31  # the database's clock, ~ours
+    assert await store.acquire_lease("c1", "owner-b", 30) is None
+    assert await store.acquire_lease("c1", "owner-a", 30) is None  # not re-entrant
+    other = await store.acquire_lease("c2", "owner-b", 30)
+    assert other is not None  # leases are per conversation
+    assert other.token == 1
+
+
+async def test_renewing_extends_only_the_current_lease(store: Store) -> None:
+    lease = await store.acquire_lease("c1", "owner-a", 0.5)
+    assert lease is not None
+    first_expiry = lease.expires_at
+    assert await store.renew_lease(lease, 30)
+    assert lease.expires_at > first_expiry + 20
+    await asyncio.sleep(0.7)  # past the first ttl, within the renewed one
+    assert await store.acquire_lease("c1", "owner-b", 30) is None
+    forged = [
+        Lease(conversation_id="c1", owner="owner-b", token=lease.token, expires_at=0),
+        Lease(conversation_id="c1", owner="owner-a", token=lease.token + 1, expires_at=0),
+        Lease(conversation_id="c2", owner="owner-a", token=lease.token, expires_at=0),
+    ]
+    for wrong in forged:
+        assert not await store.renew_lease(wrong, 30), wrong
+
+
+async def test_release_frees_the_lease_at_once_and_tokens_keep_growing(store: Store) -> None:
+    tokens = []
+    for owner in ("owner-a", "owner-b", "owner-a"):
+        lease = await store.acquire_lease("c1", owner, 30)
+        assert lease is not None
+        tokens.append(lease.token)
+        await store.release_lease(lease)
+        assert not await store.renew_lease(lease, 30)  # released is gone
+    assert tokens == [1, 2, 3]
+
+
+async def test_an_expired_lease_is_taken_over_with_a_new_token(store: Store) -> None:
+    stale = await store.acquire_lease("c1", "crashed", 0.3)
+    assert stale is not None
+    await asyncio.sleep(0.5)
+    assert not await store.renew_lease(stale, 30)  # expired: renewing is refused, even unclaimed
+    taker = await store.acquire_lease("c1", "taker", 30)
+    assert taker is not None
+    assert taker.token == stale.token + 1
+    await store.release_lease(stale)  # the stale owner waking up: a no-op
+    assert await store.acquire_lease("c1", "third", 30) is None
+    assert await store.renew_lease(taker, 30)
+    assert not await store.renew_lease(stale, 30)
+
+
+async def test_a_stale_release_by_the_same_owner_name_is_a_no_op(store: Store) -> None:
+    # the fencing token, not the owner name, decides
+    stale = await store.acquire_lease("c1", "worker-1", 0.3)
+    assert stale is not None
+    await asyncio.sleep(0.5)
+    current = await store.acquire_lease("c1", "worker-1", 30)
+    assert current is not None
+    await store.release_lease(stale)
+    assert await store.acquire_lease("c1", "other", 30) is None
+    assert await store.renew_lease(current, 30)
+
+
+async def test_one_of_many_concurrent_acquirers_wins(store: Store, store_url: str) -> None:
+    async with open_store(store_url) as other:
+        attempts = [
+            (store if i % 2 else other).acquire_lease("c1", f"owner-{i}", 30) for i in range(20)
+        ]
+        results = await asyncio.gather(*attempts)
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    assert winners[0].token == 1
+
+
+async def test_leases_survive_reopening(store_url: str) -> None:
+    async with open_store(store_url) as first:
+        held = await first.acquire_lease("c1", "owner-a", 30)
+    async with open_store(store_url) as second:
+        assert await second.acquire_lease("c1", "owner-b", 30) is None
+        assert held is not None
+        assert await second.renew_lease(held, 30)
+
+
+@pytest.mark.parametrize("ttl_s", [0, -1, float("nan"), float("inf"), "30"])
+async def test_a_bad_ttl_is_refused(store: Store, ttl_s: object) -> None:
+    with pytest.raises(InvalidInput, match="lease ttl_s must be"):
+        await store.acquire_lease("c1", "owner-a", ttl_s)  # type: ignore[arg-type]

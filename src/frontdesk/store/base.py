@@ -3,11 +3,13 @@ checkpointer that shares the same database.
 
 Two implementations pass one conformance suite (tests/store): SQLite (the embedded default) and
 PostgreSQL (`FRONTDESK_DATABASE_URL=postgresql://…`). Messages of a conversation carry a
-sequence number that is unique per conversation, so its history is always linear.
+sequence number that is unique per conversation, so its history is always linear. A lease per
+conversation (`acquire_lease`) lets one writer at a time run a turn, across processes.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import uuid
@@ -36,6 +38,16 @@ def check_conversation_id(conversation_id: str) -> str:
     return conversation_id
 
 
+def check_ttl(ttl_s: float) -> float:
+    """Return `ttl_s` as a float if it is a positive, finite number of seconds, else raise
+    `InvalidInput` saying so."""
+    if isinstance(ttl_s, bool) or not isinstance(ttl_s, int | float):
+        raise InvalidInput(f"lease ttl_s must be a number of seconds, got {ttl_s!r}")
+    if not math.isfinite(ttl_s) or ttl_s <= 0:
+        raise InvalidInput(f"lease ttl_s must be a positive number of seconds, got {ttl_s!r}")
+    return float(ttl_s)
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
@@ -51,6 +63,22 @@ class StoredMessage:
     agent: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
+
+
+@dataclass(kw_only=True, slots=True)
+class Lease:
+    """The right to write to one conversation until `expires_at`, held by `owner`.
+
+    `token` is the fencing token: it grows by one each time the lease changes hands, so a holder
+    that stalled past its expiry (and was taken over) is told apart from the new one even when
+    both use the same owner name. `expires_at` is Unix seconds by the database's clock; the
+    store updates it when `renew_lease` succeeds.
+    """
+
+    conversation_id: str
+    owner: str
+    token: int
+    expires_at: float
 
 
 @dataclass(kw_only=True, slots=True)
@@ -156,3 +184,19 @@ class Store(ABC):
     @abstractmethod
     async def decisions(self, conversation_id: str) -> list[DecisionRecord]:
         """The decision log of one conversation, oldest first."""
+
+    @abstractmethod
+    async def acquire_lease(self, conversation_id: str, owner: str, ttl_s: float) -> Lease | None:
+        """Take the conversation's lease for `ttl_s` seconds, atomically across processes: create
+        it, or take it over if it expired or was released (its token grows by one). None while
+        it is held and unexpired, whoever holds it: acquiring is not re-entrant."""
+
+    @abstractmethod
+    async def renew_lease(self, lease: Lease, ttl_s: float) -> bool:
+        """Extend a held lease to `ttl_s` seconds from now (updating `lease.expires_at`). False
+        if it has expired, was released or changed hands: the holder must stop writing."""
+
+    @abstractmethod
+    async def release_lease(self, lease: Lease) -> None:
+        """Give the lease up so the next writer need not wait for it to expire. A no-op unless
+        `lease` (owner and token) is still the current one."""

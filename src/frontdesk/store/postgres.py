@@ -2,11 +2,15 @@
 
 Appends lock the conversation's row (an upsert) before taking the next sequence number, so
 concurrent writers to one conversation serialise; the primary key (conversation_id, seq) makes a
-forked history impossible even if they did not.
+forked history impossible even if they did not. A lease is taken with one
+`INSERT … ON CONFLICT DO UPDATE … WHERE expired RETURNING` statement, which PostgreSQL makes
+atomic: of two replicas racing for a lease, one gets a row back and the other waits on the row
+lock, re-checks the condition and gets none.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -23,10 +27,17 @@ from frontdesk.store.base import (
     DecisionRecord,
     Escalation,
     EscalationStatus,
+    Lease,
     Role,
     Store,
     StoredMessage,
+    check_ttl,
 )
+
+LEASES = sql.lease_queries(sql.POSTGRES_NOW)
+SCHEMA_LOCK = 0x66645F736368656D
+"""The advisory lock key ("fd_schem") held while one process creates or migrates the schema."""
+SCHEMA_LOCK_WAIT_S = 60.0
 
 
 def _pg(query: str) -> str:
@@ -46,31 +57,38 @@ class PostgresStore(Store):
     async def open(self) -> None:
         if self._pool is not None:
             return
+        pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
+            self.url, min_size=1, max_size=self._max_size, open=False
+        )
+        saver_pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self._max_size,
+            open=False,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        )
+        saver = AsyncPostgresSaver(saver_pool)
         try:
-            pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-                self.url, min_size=1, max_size=self._max_size, open=False
-            )
             await pool.open(wait=True, timeout=15)
-            async with pool.connection() as conn:
+            await saver_pool.open(wait=True, timeout=15)
+            # CREATE TABLE IF NOT EXISTS is not safe against itself: replicas starting together
+            # on a fresh database would collide, so one process at a time creates the schema
+            # (ours, then the saver's migrations); closing the connection drops the lock
+            async with await AsyncConnection.connect(self.url, autocommit=True) as conn:
+                await _lock_schema(conn)
                 for statement in sql.SCHEMA:
                     await conn.execute(statement)
-            saver_pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
-                self.url,
-                min_size=1,
-                max_size=self._max_size,
-                open=False,
-                kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-            )
-            await saver_pool.open(wait=True, timeout=15)
+                await saver.setup()
         except Exception as exc:
+            await saver_pool.close()
+            await pool.close()
             raise StoreError(
                 f"cannot connect to PostgreSQL at {_redact(self.url)}: {exc}. Check "
                 f"FRONTDESK_DATABASE_URL (e.g. postgresql://user@127.0.0.1:5432/frontdesk)."
             ) from exc
         self._pool = pool
         self._saver_pool = saver_pool
-        self._saver = AsyncPostgresSaver(saver_pool)
-        await self._saver.setup()
+        self._saver = saver
 
     async def close(self) -> None:
         if self._saver_pool is not None:
@@ -156,6 +174,47 @@ class PostgresStore(Store):
     async def decisions(self, conversation_id: str) -> list[DecisionRecord]:
         rows = await self._fetch(sql.DECISIONS, (conversation_id,))
         return [sql.decision_from_row(r) for r in rows]
+
+    async def acquire_lease(self, conversation_id: str, owner: str, ttl_s: float) -> Lease | None:
+        rows = await self._fetch(LEASES.acquire, (conversation_id, owner, check_ttl(ttl_s)))
+        if not rows:
+            return None
+        return Lease(
+            conversation_id=conversation_id, owner=owner, token=int(rows[0][0]),
+            expires_at=float(rows[0][1]),
+        )  # fmt: skip
+
+    async def renew_lease(self, lease: Lease, ttl_s: float) -> bool:
+        args = (check_ttl(ttl_s), lease.conversation_id, lease.owner, lease.token)
+        rows = await self._fetch(LEASES.renew, args)
+        if not rows:
+            return False
+        lease.expires_at = float(rows[0][0])
+        return True
+
+    async def release_lease(self, lease: Lease) -> None:
+        await self._execute(LEASES.release, (lease.conversation_id, lease.owner, lease.token))
+
+
+async def _lock_schema(conn: AsyncConnection[Any]) -> None:
+    """Take the schema advisory lock, polling outside any transaction: a session blocked in
+    `pg_advisory_lock` would hold a snapshot, and the saver's `CREATE INDEX CONCURRENTLY` in the
+    lock's holder waits for every older snapshot — a deadlock PostgreSQL does not detect."""
+    deadline = time.monotonic() + SCHEMA_LOCK_WAIT_S
+    pause = 0.02
+    while True:
+        cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (SCHEMA_LOCK,))
+        row = await cursor.fetchone()
+        if row is not None and row[0]:
+            return
+        if time.monotonic() >= deadline:
+            raise StoreError(
+                f"another process has been creating the frontdesk schema for over "
+                f"{SCHEMA_LOCK_WAIT_S:g}s (it holds advisory lock {SCHEMA_LOCK}); check for a "
+                f"stuck frontdesk process or a lock held in pg_locks"
+            )
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def _redact(url: str) -> str:

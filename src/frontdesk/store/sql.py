@@ -1,10 +1,16 @@
 """SQL shared by the SQLite and PostgreSQL stores (written in the common dialect; `?` marks are
-rewritten to `%s` for PostgreSQL), and the row ↔ record conversions."""
+rewritten to `%s` for PostgreSQL), and the row ↔ record conversions.
+
+The lease statements read the clock in the database, never in Python, so replicas whose clocks
+disagree still agree on when a lease expires; `{now}` in them is the backend's expression for
+the current Unix time (`SQLITE_NOW`, `POSTGRES_NOW`), filled in by `lease_queries`.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from frontdesk.store.base import DecisionRecord, Escalation, EscalationStatus, Role, StoredMessage
@@ -53,6 +59,12 @@ SCHEMA = [
         created_at DOUBLE PRECISION NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS fd_decisions_conv ON fd_decisions (conversation_id, created_at)",
+    """CREATE TABLE IF NOT EXISTS fd_leases (
+        conversation_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        token BIGINT NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL
+    )""",
 ]
 
 UPSERT_CONVERSATION = (
@@ -90,6 +102,50 @@ DECISIONS = (
     "alternatives, latency_ms, created_at FROM fd_decisions WHERE conversation_id = ? "
     "ORDER BY created_at"
 )
+
+SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+"""Unix seconds with millisecond resolution (`unixepoch('subsec')` needs SQLite 3.42); SQLite
+fixes 'now' for the duration of one statement."""
+POSTGRES_NOW = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
+"""The server's wall clock when the expression is evaluated (`now()` would be the start of the
+transaction, before any wait for a row lock)."""
+
+# A released lease keeps its row, and so its token, with expires_at = 0: tokens never repeat.
+_ACQUIRE_LEASE = (
+    "INSERT INTO fd_leases (conversation_id, owner, token, expires_at) "
+    "VALUES (?, ?, 1, {now} + ?) ON CONFLICT (conversation_id) DO UPDATE SET "
+    "owner = excluded.owner, token = fd_leases.token + 1, expires_at = excluded.expires_at "
+    "WHERE fd_leases.expires_at <= {now} "
+    "RETURNING token, expires_at"
+)
+_RENEW_LEASE = (
+    "UPDATE fd_leases SET expires_at = {now} + ? "
+    "WHERE conversation_id = ? AND owner = ? AND token = ? AND expires_at > {now} "
+    "RETURNING expires_at"
+)
+_RELEASE_LEASE = (
+    "UPDATE fd_leases SET expires_at = 0 WHERE conversation_id = ? AND owner = ? AND token = ?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseQueries:
+    """The lease statements for one backend's clock. Parameters: acquire (conversation_id,
+    owner, ttl_s) → (token, expires_at) or no row; renew (ttl_s, conversation_id, owner, token)
+    → (expires_at) or no row; release (conversation_id, owner, token)."""
+
+    acquire: str
+    renew: str
+    release: str
+
+
+def lease_queries(now: str) -> LeaseQueries:
+    """The lease statements with `now` as the database's clock expression."""
+    return LeaseQueries(
+        acquire=_ACQUIRE_LEASE.format(now=now),
+        renew=_RENEW_LEASE.format(now=now),
+        release=_RELEASE_LEASE,
+    )
 
 
 def select_escalations(status: str | None, conversation_id: str | None) -> tuple[str, list[Any]]:

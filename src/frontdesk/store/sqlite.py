@@ -1,7 +1,8 @@
 """The SQLite store: the embedded default, one file under the data directory.
 
-Safe across processes: WAL journal, a busy timeout, and `BEGIN IMMEDIATE` around each append, so
-two processes writing to one conversation serialise instead of forking its history.
+Safe across processes: WAL journal, a busy timeout, and `BEGIN IMMEDIATE` around each append and
+each lease change, so two processes writing to one conversation serialise instead of forking its
+history, and two processes asking for one lease get one answer each.
 """
 
 from __future__ import annotations
@@ -25,13 +26,30 @@ from frontdesk.store.base import (
     DecisionRecord,
     Escalation,
     EscalationStatus,
+    Lease,
     Role,
     Store,
     StoredMessage,
+    check_ttl,
 )
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 30_000
+LEASES = sql.lease_queries(sql.SQLITE_NOW)
+
+
+def _immediate(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `work` in a transaction that takes the write lock up front. A deferred transaction
+    that reads and then writes fails at once (no busy wait) if another process wrote in between;
+    an immediate one waits for the lock instead."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return result
 
 
 class SQLiteStore(Store):
@@ -111,24 +129,18 @@ class SQLiteStore(Store):
         meta = dict(meta or {})
 
         def work(conn: sqlite3.Connection) -> StoredMessage:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute(sql.UPSERT_CONVERSATION, (conversation_id, tenant, now, now))
-                (seq,) = conn.execute(sql.NEXT_SEQ, (conversation_id,)).fetchone()
-                conn.execute(
-                    sql.INSERT_MESSAGE,
-                    (conversation_id, seq, role, text, agent, json.dumps(meta), now),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            conn.execute(sql.UPSERT_CONVERSATION, (conversation_id, tenant, now, now))
+            (seq,) = conn.execute(sql.NEXT_SEQ, (conversation_id,)).fetchone()
+            conn.execute(
+                sql.INSERT_MESSAGE,
+                (conversation_id, seq, role, text, agent, json.dumps(meta), now),
+            )
             return StoredMessage(
                 conversation_id=conversation_id, seq=int(seq), role=role, text=text,
                 agent=agent, meta=meta, created_at=now,
             )  # fmt: skip
 
-        return await self._run(work)
+        return await self._run(lambda conn: _immediate(conn, work))
 
     async def history(
         self, conversation_id: str, *, limit: int | None = None
@@ -168,3 +180,33 @@ class SQLiteStore(Store):
             lambda conn: conn.execute(sql.DECISIONS, (conversation_id,)).fetchall()
         )
         return [sql.decision_from_row(r) for r in rows]
+
+    async def acquire_lease(self, conversation_id: str, owner: str, ttl_s: float) -> Lease | None:
+        args = (conversation_id, owner, check_ttl(ttl_s))
+
+        def work(conn: sqlite3.Connection) -> Any:
+            return conn.execute(LEASES.acquire, args).fetchone()
+
+        row = await self._run(lambda conn: _immediate(conn, work))
+        if row is None:
+            return None
+        return Lease(
+            conversation_id=conversation_id, owner=owner, token=int(row[0]),
+            expires_at=float(row[1]),
+        )  # fmt: skip
+
+    async def renew_lease(self, lease: Lease, ttl_s: float) -> bool:
+        args = (check_ttl(ttl_s), lease.conversation_id, lease.owner, lease.token)
+
+        def work(conn: sqlite3.Connection) -> Any:
+            return conn.execute(LEASES.renew, args).fetchone()
+
+        row = await self._run(lambda conn: _immediate(conn, work))
+        if row is None:
+            return False
+        lease.expires_at = float(row[0])
+        return True
+
+    async def release_lease(self, lease: Lease) -> None:
+        args = (lease.conversation_id, lease.owner, lease.token)
+        await self._run(lambda conn: _immediate(conn, lambda c: c.execute(LEASES.release, args)))
