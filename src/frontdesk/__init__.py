@@ -6,8 +6,10 @@ The public names live here; internals are in the submodules.
 from frontdesk.agents import AgentResult, Limits, Specialist, StopReason, run_specialist
 from frontdesk.errors import (
     ConfigError,
+    ConversationBusy,
     FrontdeskError,
     InvalidInput,
+    LeaseLost,
     ModelError,
     ModelRequestsDisabled,
     StoreError,
@@ -25,6 +27,7 @@ __all__ = [
     "AgentResult",
     "App",
     "ConfigError",
+    "ConversationBusy",
     "Document",
     "EmbeddingRouter",
     "FrontdeskError",
@@ -34,6 +37,7 @@ __all__ = [
     "GuardrailResult",
     "InvalidInput",
     "KnowledgeBase",
+    "LeaseLost",
     "Limits",
     "Model",
     "ModelError",

@@ -107,6 +107,8 @@ def build_app(settings: Settings) -> App:
         deps=lambda conversation_id: dataclasses.replace(deps, today=date.today()),
         limits=Limits(max_steps=settings.max_steps),
         max_message_chars=settings.max_message_chars,
+        lease_ttl_s=settings.lease_ttl_s,
+        lease_wait_s=settings.lease_wait_s,
     )
 
 
