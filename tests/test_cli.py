@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from priced import INPUT_USD_PER_M, OUTPUT_USD_PER_M, write_price_file
+
 FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
 REPLY_FIELDS = {
     "conversation_id", "reply", "agent", "category", "confidence", "action", "escalation_id",
@@ -61,7 +63,8 @@ def test_a_model_the_provider_does_not_know_is_named_in_a_warning(tmp_path: Path
         server.enqueue(Fault.status(404, message="The model `gpt-nope` does not exist"))
         done = frontdesk(
             "chat", "--json", "what are your hours on saturday", data_dir=tmp_path,
-            env={"FRONTDESK_MODEL": "openai:gpt-nope", "OPENAI_BASE_URL": server.base_url},
+            env={"FRONTDESK_MODEL": "openai:gpt-nope", "OPENAI_BASE_URL": server.base_url,
+                 "FRONTDESK_PRICES": str(write_price_file(tmp_path, "gpt-nope"))},
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
     reply = json.loads(done.stdout)
@@ -69,6 +72,45 @@ def test_a_model_the_provider_does_not_know_is_named_in_a_warning(tmp_path: Path
     assert "404" in reply["error"]
     assert "openai:gpt-nope" in done.stderr
     assert "check FRONTDESK_MODEL" in done.stderr
+
+
+def test_chat_json_reports_what_a_priced_model_cost(tmp_path: Path) -> None:
+    from frontdesk.testing import ModelServer, Reply
+
+    with ModelServer() as server:
+        server.responder = lambda body: Reply(text="We open at 9 on Saturdays.", output_tokens=8)
+        env = {"FRONTDESK_MODEL": "openai:test-model", "OPENAI_BASE_URL": server.base_url,
+               "FRONTDESK_PRICES": str(write_price_file(tmp_path))}  # fmt: skip
+        done = frontdesk("chat", "--json", "what are your hours on saturday", data_dir=tmp_path,
+                         env=env)  # fmt: skip
+        answered = len(server.requests)
+        tight = frontdesk("chat", "--json", "what are your hours on saturday", data_dir=tmp_path,
+                          env={**env, "FRONTDESK_REQUEST_BUDGET_USD": "0.000001"})  # fmt: skip
+        assert len(server.requests) == answered  # the refused call was never sent
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout)
+    assert reply["stop_reason"] == "completed"
+    assert reply["reply"] == "We open at 9 on Saturdays."
+    assert reply["usage"]["output_tokens"] == 8 * answered
+    assert reply["cost_usd"] > 0
+    assert reply["cost_usd"] == pytest.approx(
+        (reply["usage"]["input_tokens"] * INPUT_USD_PER_M + 8 * answered * OUTPUT_USD_PER_M) / 1e6,
+        abs=1e-6,
+    )
+    assert tight.returncode == 0, tight.stderr
+    refused = json.loads(tight.stdout)
+    assert (refused["stop_reason"], refused["cost_usd"]) == ("budget_exceeded", 0.0)
+    assert refused["action"] == "escalate"
+    assert "FRONTDESK_REQUEST_BUDGET_USD" in tight.stderr
+
+
+def test_an_unpriced_model_is_refused_at_start_with_the_fix(tmp_path: Path) -> None:
+    done = frontdesk("chat", "--json", "hello", data_dir=tmp_path,
+                     env={"FRONTDESK_MODEL": "openai:gpt-nope"})  # fmt: skip
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "no price for openai:gpt-nope" in done.stderr
+    assert "FRONTDESK_PRICES" in done.stderr
 
 
 def test_a_conversation_continues_in_a_new_process(tmp_path: Path) -> None:

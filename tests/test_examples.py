@@ -36,3 +36,13 @@ def test_clinic_demo(tmp_path: Path) -> None:
     assert "bot> [billing · answer" in out
     assert "duplicate" in out.lower()
     assert "escalate" in out
+
+
+@pytest.mark.slow
+def test_budgets_example(tmp_path: Path) -> None:
+    out = run("budgets.py", tmp_path)
+    assert "stop_reason=budget_exceeded action=escalate" in out
+    assert "model calls made: 9, cost $0.0810 of $0.10" in out
+    assert "line items stored: 9" in out
+    assert "the request budget of $0.1000 would be exceeded" in out
+    assert "Let me look that up." in out

@@ -2,8 +2,10 @@
 
 `Specialist` declares what an agent is; `run_specialist` executes one turn of it: guardrails on
 the input, then model → tools → model … until the model answers without calling a tool, a limit
-is hit, or the provider fails. Every ending returns an `AgentResult` with a `stop_reason`;
-nothing reaches the user as an exception.
+is hit (steps, model calls, wall time, budget), or the provider fails. Every ending returns an
+`AgentResult` with a `stop_reason` and what the run had so far; nothing reaches the user as an
+exception. Every model call of the run, guardrails' included, is metered by the request's cost
+ledger (`RequestContext`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from typing import Any, Literal
 
 import pydantic
 
-from frontdesk.errors import ModelError
+from frontdesk.context import RequestContext
+from frontdesk.errors import BudgetExceeded, BudgetScope, ConfigError, LimitExceeded, ModelError
 from frontdesk.guardrails import (
     Guardrail,
     GuardrailContext,
     GuardrailEvent,
     apply_guardrails,
 )
+from frontdesk.guards.limits import Limits as Limits  # re-exported: its historic home
 from frontdesk.knowledge import KnowledgeBase
 from frontdesk.messages import (
     AssistantMessage,
@@ -50,17 +54,13 @@ DEFAULT_SAFE_REPLY = (
     "or ask me to connect you with a person."
 )
 
-
-@dataclass(kw_only=True, slots=True, frozen=True)
-class Limits:
-    """Hard limits on one specialist run. `max_steps` counts model requests."""
-
-    max_steps: int = 8
-    timeout_s: float | None = 60.0
-
-    def __post_init__(self) -> None:
-        if self.max_steps < 1:
-            raise ValueError(f"max_steps must be at least 1, got {self.max_steps}")
+BUDGET_REASONS: dict[BudgetScope, str] = {
+    "agent": "I reached my spending limit for this message before finishing.",
+    "request": "I reached the spending limit for this message before finishing.",
+    "conversation": "This conversation has reached its spending limit.",
+    "tenant_daily": "Today's spending limit has been reached.",
+}
+"""What a partial answer says when a budget stopped the run, by the budget that did."""
 
 
 OfflineFactory = Callable[[ToolContext], Model]
@@ -85,6 +85,16 @@ class Specialist:
     safe_reply: str = DEFAULT_SAFE_REPLY
     escalate_on_block: bool = False
     limits: Limits | None = None
+    budget_usd: float | None = None
+    """The most one turn of this specialist may spend, in USD, within the request's budget
+    (None: only the request's budget applies)."""
+
+    def __post_init__(self) -> None:
+        if self.budget_usd is not None and not self.budget_usd >= 0:
+            raise ConfigError(
+                f"specialist {self.name!r}: budget_usd must be a number of USD >= 0 (or None), "
+                f"got {self.budget_usd!r}"
+            )
 
     def all_tools(self) -> list[Tool]:
         """The declared tools plus `search_knowledge` when the specialist has a knowledge base."""
@@ -133,6 +143,8 @@ class AgentResult:
     escalate_reason: str | None = None
     error: str | None = None
     latency_ms: float = 0.0
+    cost_usd: float = 0.0
+    """What the run's model calls cost, every attempt included (from the request's ledger)."""
 
 
 @dataclass(kw_only=True, slots=True)
@@ -167,14 +179,45 @@ async def run_specialist(
     history: Sequence[Message] = (),
     limits: Limits | None = None,
     settings: ModelSettings | None = None,
+    request: RequestContext | None = None,
 ) -> AgentResult:
     """Run one turn of `specialist` on the user's `text`, never raising for a model or tool
-    failure: limits, timeouts and provider errors end the run with a `stop_reason`."""
+    failure: limits, timeouts, budgets and provider errors end the run with a `stop_reason`.
+
+    The limits in force are the specialist's own, else `limits`, else the request's. Every
+    model call, the guardrails' included, is metered by `request`'s ledger (a fresh, unbounded
+    one when no request is given), within the specialist's `budget_usd` and the limits'
+    `max_model_calls`. A model the ledger's price table cannot price raises `UnknownPrice`."""
     started = time.perf_counter()
-    limits = specialist.limits or limits or Limits()
-    result = await _run(specialist, text, model, ctx, history, limits, settings)
+    if request is None:
+        request = RequestContext.new(
+            conversation_id=ctx.conversation_id, tenant=ctx.tenant, limits=limits
+        )
+    limits = specialist.limits or limits or request.limits
+    request.ledger.limit_agent(
+        specialist.name, max_usd=specialist.budget_usd, max_calls=limits.max_model_calls
+    )
+    spent_before = request.ledger.spent_by(specialist.name)
+    result = await _run(
+        specialist, text, request.budgeted(model, agent=specialist.name), ctx, history, limits,
+        settings, request,
+    )  # fmt: skip
+    result.cost_usd = request.ledger.spent_by(specialist.name) - spent_before
     result.latency_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _stopped(exc: LimitExceeded | ModelError) -> tuple[StopReason, str, str]:
+    """The stop reason, the error and what to tell the user for an exception that ended a run."""
+    if isinstance(exc, BudgetExceeded):
+        return "budget_exceeded", str(exc), BUDGET_REASONS[exc.scope]
+    if isinstance(exc, LimitExceeded):
+        return "iteration_limit", str(exc), "I reached my limit of model calls before finishing."
+    return (
+        "provider_unavailable",
+        f"{exc.model}: {exc}",
+        "Our assistant service is unavailable right now.",
+    )
 
 
 async def _run(
@@ -185,12 +228,20 @@ async def _run(
     history: Sequence[Message],
     limits: Limits,
     settings: ModelSettings | None,
+    request: RequestContext,
 ) -> AgentResult:
-    checked = await apply_guardrails(
-        specialist.input_guardrails,
-        text,
-        GuardrailContext(agent=specialist.name, stage="input", user_text=text),
-    )
+    try:
+        checked = await apply_guardrails(
+            specialist.input_guardrails,
+            text,
+            GuardrailContext(agent=specialist.name, stage="input", user_text=text,
+                             request=request),
+        )  # fmt: skip
+    except LimitExceeded as exc:  # a model guardrail could not be afforded: nothing ran
+        reason, message, why = _stopped(exc)
+        return AgentResult(
+            agent=specialist.name, text=why, stop_reason=reason, model=model.id, error=message
+        )
     if checked.blocked:
         return AgentResult(
             agent=specialist.name,
@@ -216,46 +267,50 @@ async def _run(
     )
     stop_reason: StopReason = "completed"
     error: str | None = None
+    why = "I could not finish."
     final: str | None = None
     try:
-        async with asyncio.timeout(limits.timeout_s):
+        async with asyncio.timeout(limits.timeout_s) as deadline:
             final = await _loop(run, limits, settings)
-    except TimeoutError:
-        stop_reason, error = "timeout", f"no answer within {limits.timeout_s} s"
-    except ModelError as exc:
-        stop_reason, error = "provider_unavailable", f"{exc.model}: {exc}"
+    except TimeoutError as exc:
+        stop_reason, why = "timeout", "I ran out of time before finishing."
+        error = (
+            f"no answer within {limits.timeout_s:g} s"
+            if deadline.expired()
+            else f"{type(exc).__name__} in the run: {exc}"  # not the wall-time limit's
+        )
+    except (LimitExceeded, ModelError) as exc:
+        stop_reason, error, why = _stopped(exc)
     if final is None and stop_reason == "completed":
-        stop_reason = "iteration_limit"
-
-    if final is None:
-        why = {
-            "iteration_limit": "I reached my step limit before finishing.",
-            "timeout": "I ran out of time before finishing.",
-            "provider_unavailable": "Our assistant service is unavailable right now.",
-        }.get(stop_reason, "I could not finish.")
-        answer = run.partial_answer(why)
-    else:
-        answer = final
+        stop_reason, why = "iteration_limit", "I reached my step limit before finishing."
+    answer = run.partial_answer(why) if final is None else final
 
     events = list(checked.events)
     blocked = False
     escalate_reason: str | None = None
     knowledge = [c.result for c in run.tool_calls if c.name == "search_knowledge"]
-    outcome = await apply_guardrails(
-        specialist.output_guardrails,
-        answer,
-        GuardrailContext(
-            agent=specialist.name, stage="output", user_text=text, knowledge=knowledge
-        ),
-    )
-    events.extend(outcome.events)
-    if outcome.blocked:
-        blocked = True
+    try:
+        outcome = await apply_guardrails(
+            specialist.output_guardrails,
+            answer,
+            GuardrailContext(
+                agent=specialist.name, stage="output", user_text=text, knowledge=knowledge,
+                request=request,
+            ),
+        )  # fmt: skip
+    except LimitExceeded as exc:
+        # the answer could not be checked, so it is not released: fail closed
+        stop_reason, error, _ = _stopped(exc)
         answer = specialist.safe_reply
-        if specialist.escalate_on_block:
-            escalate_reason = "guardrail_blocked"
     else:
-        answer = outcome.text
+        events.extend(outcome.events)
+        if outcome.blocked:
+            blocked = True
+            answer = specialist.safe_reply
+            if specialist.escalate_on_block:
+                escalate_reason = "guardrail_blocked"
+        else:
+            answer = outcome.text
 
     return AgentResult(
         agent=specialist.name,

@@ -88,11 +88,20 @@ def chat(
     _interactive(built, conversation_id, as_json)
 
 
+_HINTS = {
+    "budget_exceeded": "see FRONTDESK_REQUEST_BUDGET_USD, FRONTDESK_CONVERSATION_BUDGET_USD and "
+    "FRONTDESK_TENANT_DAILY_BUDGET_USD",
+    "iteration_limit": "see FRONTDESK_MAX_STEPS",
+}
+
+
 def _warn_on_error(result: dict[str, Any]) -> None:
     if result.get("error"):
+        hint = _HINTS.get(
+            result["stop_reason"], "check FRONTDESK_MODEL and the provider's key and base URL"
+        )
         err.print(
-            f"[yellow]warning:[/] {result['stop_reason']}: {result['error']} — check "
-            "FRONTDESK_MODEL and the provider's key and base URL",
+            f"[yellow]warning:[/] {result['stop_reason']}: {result['error']} — {hint}",
             highlight=False, markup=True, soft_wrap=True,
         )  # fmt: skip
 

@@ -17,6 +17,8 @@ import platformdirs
 import pydantic
 
 from frontdesk.errors import ConfigError
+from frontdesk.guards.budget import Budget
+from frontdesk.models.pricing import PriceTable
 
 
 class Settings(pydantic.BaseModel):
@@ -30,7 +32,13 @@ class Settings(pydantic.BaseModel):
     redis_url: str | None = None
     model: str | None = None
     request_budget_usd: float | None = pydantic.Field(default=None, ge=0)
+    """The most one request (a message and everything it sets off) may spend, in USD."""
     conversation_budget_usd: float | None = pydantic.Field(default=None, ge=0)
+    """The most one conversation may spend over all its requests, in USD."""
+    tenant_daily_budget_usd: float | None = pydantic.Field(default=None, ge=0)
+    """The most one tenant may spend on one UTC day, in USD."""
+    prices: Path | None = None
+    """A TOML price table (docs/costs.md) merged over the bundled one: your models and prices."""
     max_steps: int = pydantic.Field(default=8, ge=1, le=100)
     max_message_chars: int = pydantic.Field(default=4000, ge=1)
     lease_ttl_s: float = pydantic.Field(default=30.0, gt=0, allow_inf_nan=False)
@@ -42,6 +50,19 @@ class Settings(pydantic.BaseModel):
     traces: str = "off"
     capture_content: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
+
+    def budget(self) -> Budget:
+        """The app-wide `Budget` these settings describe."""
+        return Budget(
+            request_usd=self.request_budget_usd,
+            conversation_usd=self.conversation_budget_usd,
+            tenant_daily_usd=self.tenant_daily_budget_usd,
+        )
+
+    def price_table(self) -> PriceTable:
+        """The bundled price table, with the `prices` file's entries taking precedence."""
+        table = PriceTable.load_default()
+        return table.merged(PriceTable.from_toml(self.prices)) if self.prices else table
 
     @property
     def store_url(self) -> str:

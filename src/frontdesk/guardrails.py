@@ -10,10 +10,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from frontdesk.messages import Message, SystemMessage, UserMessage
 from frontdesk.models.base import Model, ModelSettings
+
+if TYPE_CHECKING:
+    from frontdesk.context import RequestContext
 
 GuardrailAction = Literal["pass", "block", "rewrite"]
 Stage = Literal["input", "output"]
@@ -49,6 +52,9 @@ class GuardrailContext:
     user_text: str
     knowledge: Sequence[str] = ()
     """Texts of the knowledge-base passages the answer was grounded on (output stage)."""
+    request: RequestContext | None = None
+    """The request the check runs in: a guardrail that calls a model meters it through
+    `request.budgeted(...)`, so its calls count against the request's budget."""
 
 
 CheckFunction = Callable[[str, GuardrailContext], GuardrailResult | Awaitable[GuardrailResult]]
@@ -97,9 +103,13 @@ def guardrail(
 
 def model_guardrail(model: Model, *, name: str, policy: str) -> Guardrail:
     """A guardrail that asks `model` whether a text follows `policy`. The model answers
-    `PASS` or `BLOCK: reason`; anything else counts as a pass-through failure and blocks."""
+    `PASS` or `BLOCK: reason`; anything else counts as a pass-through failure and blocks. In a
+    request, its calls are metered as `<agent>/guardrail:<name>`."""
 
     async def check(text: str, ctx: GuardrailContext) -> GuardrailResult:
+        judge = model
+        if ctx.request is not None:
+            judge = ctx.request.budgeted(model, agent=f"{ctx.agent}/guardrail:{name}")
         messages: list[Message] = [
             SystemMessage(
                 text=f"You review the {ctx.stage} of the '{ctx.agent}' assistant against this "
@@ -107,7 +117,7 @@ def model_guardrail(model: Model, *, name: str, policy: str) -> Guardrail:
             ),
             UserMessage(text=text),
         ]
-        response = await model.request(messages, settings=ModelSettings(max_output_tokens=64))
+        response = await judge.request(messages, settings=ModelSettings(max_output_tokens=64))
         verdict = response.text.strip()
         if verdict.upper().startswith("PASS"):
             return GuardrailResult.ok()

@@ -1,9 +1,11 @@
 """The runtime: `App.respond(conversation_id, text) -> Reply`.
 
 An `App` owns the store, the trained router and the compiled graph of its pattern. Every request
-gets a fresh `TurnContext`; the only state that outlives a request lives in the store, keyed by
-conversation id. Concurrent messages to one conversation are serialised by a lease in the store,
-also across processes sharing it (`frontdesk.guards.lease`).
+gets a fresh `TurnContext` and `RequestContext`, whose cost ledger meters every model call of the
+request against the app's `Budget` (or the one passed to `respond`); the only state that
+outlives a request lives in the store, keyed by conversation id, costs included. Concurrent
+messages to one conversation are serialised by a lease in the store, also across processes
+sharing it (`frontdesk.guards.lease`).
 
     app = App(RouterSpecialist([...]), data_dir=Path("data"))
     reply = await app.respond("conv-42", "I was charged twice")
@@ -21,18 +23,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
-from frontdesk.agents import Limits, Specialist
+from frontdesk.agents import Specialist
+from frontdesk.context import RequestContext
 from frontdesk.errors import ConfigError, InvalidInput
+from frontdesk.guards.budget import Budget
 from frontdesk.guards.lease import (
     DEFAULT_TTL_S,
     DEFAULT_WAIT_S,
     ConversationLease,
     check_lease_times,
 )
+from frontdesk.guards.limits import Limits
 from frontdesk.messages import AssistantMessage, Message, TextPart, Usage, UserMessage
 from frontdesk.models import Model, resolve_model
+from frontdesk.models.budgeted import innermost_models
+from frontdesk.models.pricing import PriceTable, UnknownPrice
 from frontdesk.patterns.router_specialist import (
     RouterSpecialist,
     Services,
@@ -41,13 +49,21 @@ from frontdesk.patterns.router_specialist import (
     compile_router_specialist,
 )
 from frontdesk.reply import Reply
-from frontdesk.routing import CascadeRouter, EmbeddingRouter, RouteDecision, Router
+from frontdesk.routing import CascadeRouter, EmbeddingRouter, RouteContext, RouteDecision, Router
 from frontdesk.store import Store, StoredMessage, check_conversation_id, open_store
 from frontdesk.tools import ToolContext
 
 _NOT_META = frozenset({"reply", "conversation_id"})
 RECURSION_LIMIT = 25
-"""LangGraph super-steps per turn; a turn takes at most four (route, agent, escalate, end)."""
+"""LangGraph super-steps per turn, set on every graph invocation; a turn takes at most four
+(route, agent, escalate, end), so reaching it means a bug, not a long conversation."""
+
+
+def graph_config(conversation_id: str) -> RunnableConfig:
+    """The LangGraph config of one invocation: the conversation's checkpoint thread and an
+    explicit recursion limit (the only place our code builds a `configurable` dict: it is
+    LangGraph's API, not ours)."""
+    return {"configurable": {"thread_id": conversation_id}, "recursion_limit": RECURSION_LIMIT}
 
 
 class App:
@@ -56,6 +72,11 @@ class App:
     One message per conversation is processed at a time, also across processes sharing the
     store: a second message waits up to `lease_wait_s` seconds for the first, then raises
     `ConversationBusy`. A crashed process holds its conversations at most `lease_ttl_s` seconds.
+
+    Every model call is priced with `prices` (default: the bundled table) and reserved against
+    `budget` before it is made (docs/budgets.md); a model the table cannot price is refused
+    here, with `UnknownPrice`, rather than at its first call. A specialist stopped by a budget
+    hands the conversation to a human when `escalate_on_budget`.
     """
 
     def __init__(
@@ -72,12 +93,18 @@ class App:
         history_turns: int = 10,
         lease_ttl_s: float = DEFAULT_TTL_S,
         lease_wait_s: float = DEFAULT_WAIT_S,
+        budget: Budget | None = None,
+        prices: PriceTable | None = None,
+        escalate_on_budget: bool = True,
     ) -> None:
         check_lease_times(lease_ttl_s, lease_wait_s)
         self.name = name
         self.pattern = pattern
         self.data_dir = data_dir
         self.limits = limits or Limits()
+        self.budget = budget or Budget()
+        self.prices = prices or PriceTable.load_default()
+        self.escalate_on_budget = escalate_on_budget
         self.max_message_chars = max_message_chars
         self.history_turns = history_turns
         self.lease_ttl_s = lease_ttl_s
@@ -91,10 +118,15 @@ class App:
         self._owned_models: list[Model] = (
             [self.default_model] if isinstance(model, str) and self.default_model else []
         )
+        # (who uses it, model) for every model fixed at construction, to check their prices
+        self._configured: list[tuple[str, Model]] = []
+        if self.default_model is not None:
+            self._configured.append(("the app's default model", self.default_model))
         self._models = {s.name: self._model_factory(s) for s in pattern.specialists}
         self.router: Router = pattern.build_router(
             cache_dir=data_dir / "routers", model=self.default_model
         )
+        self._check_prices()
         self._graph: CompiledStateGraph[TurnState, TurnContext, TurnState, TurnState] | None
         self._graph = None
         self._opened = False
@@ -110,6 +142,7 @@ class App:
             fixed = resolve_model(specialist.model)
             if isinstance(specialist.model, str):
                 self._owned_models.append(fixed)
+            self._configured.append((f"specialist {specialist.name!r}", fixed))
             return lambda _ctx: fixed
         if self.default_model is not None:
             default = self.default_model
@@ -120,6 +153,24 @@ class App:
             f"specialist {specialist.name!r} has no model and no offline policy: set "
             f"FRONTDESK_MODEL (e.g. openai:gpt-4o-mini) or give it model= or offline="
         )
+
+    def _check_prices(self) -> None:
+        """Refuse, now, a configured model the price table cannot price (it would be refused at
+        its first call; it is never priced at $0)."""
+        users = list(self._configured)
+        if isinstance(self.router, CascadeRouter):
+            users.append(("the cascade router", self.router.model))
+        for user, model in users:
+            for inner in innermost_models(model):
+                try:
+                    self.prices.price(inner.id)
+                except UnknownPrice as exc:
+                    raise UnknownPrice(
+                        f"{user} uses {inner.id}, which has no price: {exc}. For an app built "
+                        f"from settings, FRONTDESK_PRICES can name a TOML price table that "
+                        f"prices it (docs/costs.md, docs/budgets.md)",
+                        model=inner.id,
+                    ) from None
 
     @property
     def offline(self) -> bool:
@@ -137,8 +188,9 @@ class App:
                 if isinstance(local, EmbeddingRouter) and not local.trained:
                     await asyncio.to_thread(local.train)
                 services = Services(
-                    router=self.router, store=self.store, models=self._models, limits=self.limits
-                )
+                    router=self.router, store=self.store, models=self._models,
+                    escalate_on_budget=self.escalate_on_budget,
+                )  # fmt: skip
                 self._graph = compile_router_specialist(
                     self.pattern, services, self.store.checkpointer()
                 )
@@ -177,11 +229,20 @@ class App:
             )
         return text.strip()
 
-    async def respond(self, conversation_id: str, text: str, *, tenant: str = "default") -> Reply:
+    async def respond(
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        tenant: str = "default",
+        budget: Budget | None = None,
+    ) -> Reply:
         """Answer one user message in a conversation, holding its lease for the turn.
 
-        Raises `ConversationBusy` (storing nothing) if another message of the conversation is
-        still being processed after `lease_wait_s` seconds."""
+        `budget` overrides the app's for this request: each limit it sets replaces the app's
+        (`math.inf` lifts one), the others stay. Raises `ConversationBusy` (storing nothing) if
+        another message of the conversation is still being processed after `lease_wait_s`
+        seconds."""
         check_conversation_id(conversation_id)
         text = self.check_text(text)
         await self.open()
@@ -195,7 +256,9 @@ class App:
             lock=lock,
         )  # fmt: skip
         async with lease:
-            return await self._turn(self._graph, conversation_id, text, tenant)
+            return await self._turn(
+                self._graph, conversation_id, text, tenant, self.budget.overridden(budget)
+            )
 
     async def _turn(
         self,
@@ -203,6 +266,7 @@ class App:
         conversation_id: str,
         text: str,
         tenant: str,
+        budget: Budget,
     ) -> Reply:
         started = time.perf_counter()
         trace_id = uuid.uuid4().hex
@@ -211,9 +275,12 @@ class App:
             conversation_id, "user", text, meta={"trace_id": trace_id}, tenant=tenant
         )
         deps = self._deps(conversation_id) if self._deps is not None else None
+        request = RequestContext.new(
+            conversation_id=conversation_id, tenant=tenant, trace_id=trace_id, budget=budget,
+            limits=self.limits, prices=self.prices, store=self.store,
+        )  # fmt: skip
         context = TurnContext(
-            conversation_id=conversation_id,
-            trace_id=trace_id,
+            request=request,
             tool_context=ToolContext(conversation_id=conversation_id, deps=deps, tenant=tenant),
             history=_as_messages(previous),
             recent_user_texts=[m.text for m in previous if m.role == "user"][-3:],
@@ -221,19 +288,20 @@ class App:
         try:
             state = await graph.ainvoke(
                 {"text": text, "reply": None, "decision": None, "escalate": None},
-                config={"configurable": {"thread_id": conversation_id},
-                        "recursion_limit": RECURSION_LIMIT},
+                config=graph_config(conversation_id),
                 context=context,
-            )  # fmt: skip
+            )
         except Exception as exc:
+            await request.ledger.flush()  # what a failed turn spent still counts
             # the user's message is kept; the history says the turn failed (then the bug surfaces)
             await self.store.append_message(
                 conversation_id, "system", f"turn failed: {type(exc).__name__}",
                 meta={"trace_id": trace_id, "error": type(exc).__name__}, tenant=tenant,
             )  # fmt: skip
             raise
+        await request.ledger.flush()
         out: dict[str, Any] = state["reply"] or {}
-        usage = out.get("usage") or {}
+        usage = request.ledger.usage
         reply = Reply(
             conversation_id=conversation_id,
             reply=out["reply"],
@@ -243,11 +311,8 @@ class App:
             action=out["action"],
             escalation_id=out.get("escalation_id"),
             trace_id=trace_id,
-            usage=Usage(
-                input_tokens=int(usage.get("input_tokens", 0)),
-                output_tokens=int(usage.get("output_tokens", 0)),
-            ),
-            cost_usd=0.0,
+            usage=Usage(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens),
+            cost_usd=request.ledger.spent_usd,
             stop_reason=out["stop_reason"],
             error=out.get("error"),
         )
@@ -263,17 +328,29 @@ class App:
         return reply
 
     async def route(self, text: str) -> RouteDecision:
-        """The routing decision for one message, outside any conversation (nothing stored)."""
+        """The routing decision for one message, outside any conversation (nothing stored). A
+        cascade's model call is priced and held to the app's per-request budget."""
         text = self.check_text(text)
         await self.open()
-        decision = await self.router.route(text)
+        request = RequestContext.new(
+            budget=Budget(request_usd=self.budget.request_usd), limits=self.limits,
+            prices=self.prices,
+        )  # fmt: skip
+        decision = await self.router.route(text, RouteContext(request=request))
         return self.pattern.apply_policies(decision, text)
 
-    def respond_sync(self, conversation_id: str, text: str, *, tenant: str = "default") -> Reply:
+    def respond_sync(
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        tenant: str = "default",
+        budget: Budget | None = None,
+    ) -> Reply:
         """`respond` for code that is not async (one private event loop per app)."""
         if self._runner is None:
             self._runner = asyncio.Runner()
-        return self._runner.run(self.respond(conversation_id, text, tenant=tenant))
+        return self._runner.run(self.respond(conversation_id, text, tenant=tenant, budget=budget))
 
     def close_sync(self) -> None:
         """Close an app used through `respond_sync`."""

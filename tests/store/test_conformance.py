@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 
 from frontdesk.errors import InvalidInput
-from frontdesk.store import DecisionRecord, Escalation, Lease, Store, open_store
+from frontdesk.store import CostRecord, DecisionRecord, Escalation, Lease, Store, open_store
 
 
 async def test_messages_are_appended_in_order(store: Store) -> None:
@@ -223,3 +224,62 @@ async def test_leases_survive_reopening(store_url: str) -> None:
 async def test_a_bad_ttl_is_refused(store: Store, ttl_s: object) -> None:
     with pytest.raises(InvalidInput, match="lease ttl_s must be"):
         await store.acquire_lease("c1", "owner-a", ttl_s)  # type: ignore[arg-type]
+
+
+def _cost(conversation: str, usd: float, *, tenant: str = "acme", trace: str = "t1",
+          at: float = 1_760_000_000.0, **fields: Any) -> CostRecord:  # fmt: skip
+    return CostRecord(
+        conversation_id=conversation, tenant=tenant, trace_id=trace, agent="billing",
+        model="openai:gpt-4o-mini", cost_usd=usd, created_at=at, **fields,
+    )  # fmt: skip
+
+
+async def test_cost_line_items_round_trip_in_order(store: Store) -> None:
+    first = _cost("c1", 0.25, at=1_760_000_000.0, input_tokens=1200, output_tokens=80,
+                  cached_input_tokens=1000, attempt=1, error="ModelHTTPError")  # fmt: skip
+    second = _cost("c1", 0.5, at=1_760_000_001.0, attempt=2)
+    await store.record_costs([second, first])
+    await store.record_costs([_cost("c2", 9.0)])
+    assert await store.costs("c1") == [first, second]
+    assert await store.costs("nobody") == []
+    assert first.day == "2025-10-09"
+
+
+async def test_recording_a_cost_twice_counts_it_once(store: Store) -> None:
+    item = _cost("c1", 0.125)
+    await store.record_costs([item])
+    await store.record_costs([item, _cost("c1", 0.5)])  # a flush repeated after a failure
+    totals = await store.cost_totals(conversation_id="c1", tenant="acme", day=item.day)
+    assert totals.conversation_usd == pytest.approx(0.625)
+    assert len(await store.costs("c1")) == 2
+    await store.record_costs([])
+
+
+async def test_cost_totals_per_conversation_and_per_tenant_day(store: Store) -> None:
+    day = 1_760_000_000.0  # 2025-10-09, UTC
+    await store.record_costs([
+        _cost("c1", 0.25, trace="t1", at=day),
+        _cost("c1", 0.5, trace="t2", at=day + 60),
+        _cost("c2", 1.0, trace="t3", at=day + 120),                 # same tenant, same day
+        _cost("c3", 2.0, trace="t4", at=day + 86_400),               # same tenant, next day
+        _cost("c4", 4.0, trace="t5", at=day, tenant="other"),        # another tenant
+    ])  # fmt: skip
+    totals = await store.cost_totals(conversation_id="c1", tenant="acme", day="2025-10-09")
+    assert totals.conversation_usd == pytest.approx(0.75)
+    assert totals.tenant_day_usd == pytest.approx(1.75)
+    without_t2 = await store.cost_totals(
+        conversation_id="c1", tenant="acme", day="2025-10-09", excluding_trace="t2"
+    )
+    assert (without_t2.conversation_usd, without_t2.tenant_day_usd) == pytest.approx((0.25, 1.25))
+    empty = await store.cost_totals(conversation_id="none", tenant="none", day="2025-10-09")
+    assert (empty.conversation_usd, empty.tenant_day_usd) == (0.0, 0.0)
+
+
+async def test_costs_are_shared_by_store_instances(store: Store, store_url: str) -> None:
+    async with open_store(store_url) as other:
+        await asyncio.gather(*(
+            (store if i % 2 else other).record_costs([_cost("shared", 0.5, trace=f"t{i}")])
+            for i in range(10)
+        ))  # fmt: skip
+        totals = await other.cost_totals(conversation_id="shared", tenant="acme", day="2025-10-09")
+    assert totals.conversation_usd == pytest.approx(5.0)

@@ -1,5 +1,6 @@
 """Models: the `Model` interface, `provider:model` ids resolved lazily, the test doubles, the
-resilience wrappers (retry, circuit breaker, fallback) and the price table.
+resilience wrappers (retry, circuit breaker, fallback), the price table and the `Budgeted`
+wrapper that meters calls in a request's cost ledger.
 
 `resolve_model("openai:gpt-4o-mini")` imports the OpenAI adapter only when asked; vendor SDKs are
 optional extras. `ALLOW_MODEL_REQUESTS = False` (set by the test suite) makes any request to a
@@ -12,7 +13,14 @@ import importlib
 from collections.abc import Callable
 
 from frontdesk.errors import ConfigError
-from frontdesk.models.base import Model, ModelResponse, ModelSettings, ToolDefinition
+from frontdesk.models.base import (
+    ComposedModel,
+    Model,
+    ModelResponse,
+    ModelSettings,
+    ToolDefinition,
+)
+from frontdesk.models.budgeted import Budgeted, budgeted, estimate_input_tokens
 from frontdesk.models.pricing import Price, PriceTable, UnknownPrice
 from frontdesk.models.resilience import (
     BREAKERS,
@@ -23,6 +31,7 @@ from frontdesk.models.resilience import (
     ProviderUnavailable,
     RetryEvent,
     Retrying,
+    current_attempt,
     resilient,
 )
 from frontdesk.models.testing import FunctionModel, RecordedCall, ScriptedModel
@@ -71,8 +80,10 @@ __all__ = [
     "BREAKERS",
     "PROVIDERS",
     "BreakerRegistry",
+    "Budgeted",
     "CircuitBreaker",
     "CircuitBreaking",
+    "ComposedModel",
     "Fallback",
     "FunctionModel",
     "Model",
@@ -87,6 +98,9 @@ __all__ = [
     "ScriptedModel",
     "ToolDefinition",
     "UnknownPrice",
+    "budgeted",
+    "current_attempt",
+    "estimate_input_tokens",
     "resilient",
     "resolve_model",
 ]

@@ -7,9 +7,9 @@ retry, fallback, instrumentation) implements `Model`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 from frontdesk.messages import Message, ResponsePart, TextPart, ToolCallPart, Usage
 
@@ -79,3 +79,14 @@ class Model(ABC):
         settings: ModelSettings | None = None,
     ) -> ModelResponse:
         """Send the conversation (and the tools it may call) and return the model's answer."""
+
+
+@runtime_checkable
+class ComposedModel(Protocol):
+    """A model built around other models: the retry, circuit-breaker and fallback wrappers.
+
+    `map_models(transform)` returns a copy of it around `transform(m)` for each inner model `m`,
+    leaving the original untouched. Per-request wrappers use it to go beneath the shared ones:
+    the cost ledger's `Budgeted` wraps each innermost model, so it sees every attempt."""
+
+    def map_models(self, transform: Callable[[Model], Model]) -> Model: ...

@@ -161,13 +161,18 @@ class OpenAIModel(Model):
         try:
             return self._parse(completion)
         except (AttributeError, TypeError, KeyError, IndexError) as exc:  # an odd-shaped answer
-            raise ModelError(f"{self.id}: unusable answer: {exc!r}", model=self.id) from exc
+            raise ModelError(
+                f"{self.id}: unusable answer: {exc!r}",
+                model=self.id,
+                usage=_reported_usage(completion),
+            ) from exc
 
     def _parse(self, completion: ChatCompletion) -> ModelResponse:
         if not isinstance(completion, ChatCompletion) or not completion.choices:
             raise ModelError(
                 f"{self.id}: the answer is not a chat completion: {str(completion)[:200]!r}",
                 model=self.id,
+                usage=_reported_usage(completion),
             )
         choice = completion.choices[0]
         parts: list[ResponsePart] = []
@@ -182,18 +187,9 @@ class OpenAIModel(Model):
                         arguments=decode_arguments(call.function.arguments),
                     )
                 )
-        usage = Usage(requests=1)
-        if completion.usage is not None:
-            details = completion.usage.prompt_tokens_details
-            usage = Usage(
-                input_tokens=completion.usage.prompt_tokens,
-                output_tokens=completion.usage.completion_tokens,
-                cached_input_tokens=(details.cached_tokens or 0) if details else 0,
-                requests=1,
-            )
         return ModelResponse(
             parts=parts,
-            usage=usage,
+            usage=_reported_usage(completion) or Usage(requests=1),
             model=completion.model or self.model_name,
             finish_reason=finish_reason(choice.finish_reason, parts),
         )
@@ -211,14 +207,7 @@ class OpenAIModel(Model):
         async with stream:
             async for chunk in stream:
                 model = chunk.model or model
-                if chunk.usage is not None:
-                    details = chunk.usage.prompt_tokens_details
-                    usage = Usage(
-                        input_tokens=chunk.usage.prompt_tokens,
-                        output_tokens=chunk.usage.completion_tokens,
-                        cached_input_tokens=(details.cached_tokens or 0) if details else 0,
-                        requests=1,
-                    )
+                usage = _reported_usage(chunk) or usage
                 for choice in chunk.choices[:1]:
                     reason = choice.finish_reason or reason
                     if choice.delta.content:
@@ -242,6 +231,24 @@ class OpenAIModel(Model):
             model=model or self.model_name,
             finish_reason=finish_reason(reason, parts),
         )
+
+
+def _reported_usage(completion: object) -> Usage | None:
+    """The token usage a completion reports, read defensively (it is also read from answers
+    that could not be parsed, so that a cost ledger can charge them); None when it has none."""
+    usage = getattr(completion, "usage", None)
+    prompt = getattr(usage, "prompt_tokens", None)
+    output = getattr(usage, "completion_tokens", None)
+    if not isinstance(prompt, int) or not isinstance(output, int):
+        return None
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None)
+    return Usage(
+        input_tokens=prompt,
+        output_tokens=output,
+        cached_input_tokens=cached if isinstance(cached, int) else 0,
+        requests=1,
+    )
 
 
 def _detail(exc: APIStatusError) -> str:

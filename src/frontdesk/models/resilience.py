@@ -12,6 +12,11 @@ From the inside out, a call meets:
 4. `Fallback`: the next model of a chain when one is unavailable.
 
 `resilient(...)` composes them in that order: `Fallback([CircuitBreaking(Retrying(m)), ...])`.
+Each wrapper can be rebuilt around other inner models (`map_models`): that is how a request's
+cost ledger puts its `Budgeted` wrapper beneath them, so that every attempt of a retried call
+and every model of a fallback chain is reserved and settled on its own
+(`frontdesk.models.budgeted`). `current_attempt()` tells the model being called which attempt
+it is serving.
 
     ModelError (frontdesk.errors)
     └── ProviderUnavailable   a breaker is open, or every model of a fallback chain failed
@@ -20,13 +25,15 @@ From the inside out, a call meets:
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Self
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
@@ -38,6 +45,14 @@ from frontdesk.models._remote import ModelConnectionError, ModelHTTPError, Model
 from frontdesk.models.base import Model, ModelResponse, ModelSettings, ToolDefinition
 
 BreakerState = Literal["closed", "open", "half_open"]
+
+_ATTEMPT: ContextVar[int] = ContextVar("frontdesk_retry_attempt", default=1)
+
+
+def current_attempt() -> int:
+    """The attempt (from 1) of the innermost `Retrying` call in progress in this task; 1 outside
+    any. A model beneath a `Retrying` reads it to label what it does per attempt."""
+    return _ATTEMPT.get()
 
 
 class ProviderUnavailable(ModelError):
@@ -88,6 +103,13 @@ class _Wrapper(Model):
     async def aclose(self) -> None:
         await self.wrapped.aclose()
 
+    def map_models(self, transform: Callable[[Model], Model]) -> Self:
+        """A copy of this wrapper, with the same settings (and breaker), around
+        `transform(self.wrapped)`."""
+        clone = copy.copy(self)
+        clone.wrapped = transform(self.wrapped)
+        return clone
+
 
 # ---- retry ----
 
@@ -104,8 +126,9 @@ class RetryEvent:
 
 
 RetryHook = Callable[[RetryEvent], Awaitable[None] | None]
-"""Called (and awaited, if async) before each retry. A cost ledger charges the failed attempt
-here; an exception it raises (a budget trip, say) stops the retries and propagates."""
+"""Called (and awaited, if async) before each retry, to count or log failed attempts; an
+exception it raises stops the retries and propagates. (A request's cost ledger needs no hook:
+its `Budgeted` wrapper sits beneath the `Retrying` and meters each attempt itself.)"""
 
 
 class Retrying(_Wrapper):
@@ -191,7 +214,11 @@ class Retrying(_Wrapper):
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self.wrapped.request(messages, tools=tools, settings=settings)
+                    number = _ATTEMPT.set(attempt.retry_state.attempt_number)
+                    try:
+                        return await self.wrapped.request(messages, tools=tools, settings=settings)
+                    finally:
+                        _ATTEMPT.reset(number)
         except ModelError as exc:
             if is_transient(exc):
                 exc.add_note(self._why_stopped(exc, attempts=len(pending) + 1))
@@ -474,6 +501,13 @@ class Fallback(Model):
     async def aclose(self) -> None:
         for model in self.models:
             await model.aclose()
+
+    def map_models(self, transform: Callable[[Model], Model]) -> Fallback:
+        """A copy of this chain, with the same rule for falling back, over `transform(m)` for
+        each of its models `m`."""
+        clone = copy.copy(self)
+        clone.models = [transform(model) for model in self.models]
+        return clone
 
     async def request(
         self,

@@ -25,6 +25,7 @@ DEFAULT_PRIORITIES: Mapping[str, int] = {
     "complaint": 2,
     "person_requested": 2,
     "repeated_clarification": 2,
+    "budget_exceeded": 2,
 }
 
 DEFAULT_SUGGESTIONS: Mapping[str, Sequence[str]] = {
@@ -44,6 +45,10 @@ DEFAULT_SUGGESTIONS: Mapping[str, Sequence[str]] = {
     "guardrail_blocked": ("Review the blocked answer; reply with clinician-approved guidance",),
     "repeated_clarification": (
         "The assistant could not work out what the user needs: read the history and reply",
+    ),
+    "budget_exceeded": (
+        "The assistant stopped at its spending limit: read its partial answer and the "
+        "attempts, then finish the reply yourself",
     ),
 }
 

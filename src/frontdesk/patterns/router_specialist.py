@@ -7,7 +7,10 @@
 
 The graph's state is per conversation (the checkpointer's thread id is the conversation id):
 it carries the pending clarification and the count of clarifications in a row across turns.
-Everything a node needs for the current request arrives in the typed `TurnContext`.
+Everything a node needs for the current request arrives in the typed `TurnContext`, whose
+`RequestContext` meters every model call (the cascade router's and the specialists') in the
+request's cost ledger. A specialist stopped by a budget hands over to `escalate` when
+`Services.escalate_on_budget` is set.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from frontdesk.agents import AgentResult, Limits, Specialist, StopReason, run_specialist
+from frontdesk.agents import AgentResult, Specialist, StopReason, run_specialist
+from frontdesk.context import RequestContext
 from frontdesk.errors import ConfigError
 from frontdesk.messages import Message
 from frontdesk.models.base import Model
@@ -85,12 +89,19 @@ class TurnState(TypedDict, total=False):
 class TurnContext:
     """Everything about the current request that nodes need (LangGraph run context)."""
 
-    conversation_id: str
-    trace_id: str
+    request: RequestContext
     tool_context: ToolContext
     history: Sequence[Message] = ()
     recent_user_texts: Sequence[str] = ()
     decisions: list[RouteDecision] = field(default_factory=list)
+
+    @property
+    def conversation_id(self) -> str:
+        return self.request.conversation_id
+
+    @property
+    def trace_id(self) -> str:
+        return self.request.trace_id
 
 
 @dataclass(kw_only=True)
@@ -193,7 +204,8 @@ class Services:
     router: Router
     store: Store
     models: Mapping[str, Callable[[ToolContext], Model]]
-    limits: Limits
+    escalate_on_budget: bool = True
+    """Hand the conversation to a human when a budget stops a specialist."""
 
 
 def compile_router_specialist(
@@ -209,7 +221,7 @@ def compile_router_specialist(
         decision = await services.router.route(
             text,
             RouteContext(conversation_id=ctx.conversation_id,
-                         recent_user_texts=ctx.recent_user_texts),
+                         recent_user_texts=ctx.recent_user_texts, request=ctx.request),
         )  # fmt: skip
         # Safety first: an escalation (emergency rule, sensitive category, a person asked for)
         # is decided on the new message alone, before it can be read as a clarification answer.
@@ -326,15 +338,21 @@ def compile_router_specialist(
                      or DEFAULT_HANDOFF_REPLY)  # fmt: skip
         if previous.get("reply") and requested:
             parts.insert(0, previous["reply"])
+        # a specialist stopped by a limit keeps its stop reason: the escalation is why the
+        # action is `escalate`, the limit is why the run stopped
+        stop_reason: StopReason = "escalated"
+        if requested and previous.get("stop_reason") not in (None, "completed"):
+            stop_reason = previous["stop_reason"]
         reply = _reply(
             "\n\n".join(parts),
             agent=previous.get("agent") or "escalation",
             decision=decision,
             action="escalate",
-            stop_reason="escalated",
+            stop_reason=stop_reason,
         )
         reply["escalation_id"] = escalation.id
-        reply["usage"] = previous.get("usage", reply["usage"])
+        if requested:
+            reply["error"] = previous.get("error")
         return {"reply": reply, "escalate": None, "pending": None, "clarifications": 0}
 
     def specialist_node(specialist: Specialist) -> Callable[..., Any]:
@@ -343,24 +361,21 @@ def compile_router_specialist(
             model = services.models[specialist.name](ctx.tool_context)
             result = await run_specialist(
                 specialist, state["text"], model=model, ctx=ctx.tool_context,
-                history=ctx.history, limits=services.limits,
+                history=ctx.history, request=ctx.request,
             )  # fmt: skip
             decision = state["decision"] or {}
             reply = _reply(
                 result.text, agent=specialist.name, decision=decision, action="answer",
                 stop_reason=result.stop_reason,
             )  # fmt: skip
-            reply["usage"] = {
-                "input_tokens": result.usage.input_tokens,
-                "output_tokens": result.usage.output_tokens,
-            }
             reply["model"] = result.model
             reply["error"] = result.error
             update: TurnState = {"reply": reply}
-            if result.escalate_reason:
-                update["escalate"] = {
-                    "reason": result.escalate_reason, "attempts": [_attempt(result)],
-                }  # fmt: skip
+            reason = result.escalate_reason
+            if reason is None and result.stop_reason == "budget_exceeded":
+                reason = "budget_exceeded" if services.escalate_on_budget else None
+            if reason is not None:
+                update["escalate"] = {"reason": reason, "attempts": [_attempt(result)]}
             return update
 
         return run
@@ -435,6 +450,7 @@ def _attempt(result: AgentResult) -> dict[str, Any]:
         "stop_reason": result.stop_reason,
         "blocked": result.blocked,
         "error": result.error,
+        "cost_usd": result.cost_usd,
         "tool_calls": [
             {"name": c.name, "arguments": c.arguments, "is_error": c.is_error}
             for c in result.tool_calls
@@ -456,6 +472,5 @@ def _reply(
         "confidence": decision.get("confidence", 0.0),
         "action": action,
         "escalation_id": None,
-        "usage": {"input_tokens": 0, "output_tokens": 0},
         "stop_reason": stop_reason,
     }

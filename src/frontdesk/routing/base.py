@@ -5,7 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from frontdesk.context import RequestContext
 
 Action = Literal["answer", "clarify", "escalate"]
 
@@ -59,11 +62,14 @@ class RouteDecision:
 
 @dataclass(kw_only=True, slots=True, frozen=True)
 class RouteContext:
-    """What a router may know besides the text: the recent conversation, for follow-ups."""
+    """What a router may know besides the text: the recent conversation, for follow-ups, and
+    the request it routes in (a router that calls a model meters it through
+    `request.budgeted(...)`)."""
 
     conversation_id: str = ""
     recent_user_texts: Sequence[str] = ()
     last_category: str | None = None
+    request: RequestContext | None = None
 
 
 class Router(ABC):

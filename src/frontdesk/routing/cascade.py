@@ -3,8 +3,9 @@ uncertain (confidence in the `band`, or a small margin), so most traffic stays l
 
 The LLM is asked to pick one category from the list (or `none`) and answers JSON
 `{"category": ..., "confidence": ...}`. Its answer is trusted only if it names a known category;
-otherwise, or if the call fails, the local decision stands. `RouteDecision.path` records which
-one answered.
+otherwise, or if the call fails or does not fit the request's budget, the local decision
+stands. `RouteDecision.path` records which one answered. In a request (`RouteContext.request`)
+the call is metered by the request's cost ledger as the `router`'s.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from frontdesk.errors import ModelError
+from frontdesk.errors import LimitExceeded, ModelError
 from frontdesk.messages import SystemMessage, UserMessage
 from frontdesk.models.base import Model, ModelSettings
 from frontdesk.routing.base import Alternative, RouteContext, RouteDecision, Router
 
 UNCERTAIN_REASONS = frozenset({"low_confidence", "small_margin", "unclear"})
+ROUTER_AGENT = "router"
+"""The agent name the cascade's model calls are metered under."""
 
 
 @dataclass(kw_only=True)
@@ -46,9 +49,12 @@ class CascadeRouter(Router):
         if not self.uncertain(decision):
             return decision
         started = time.perf_counter()
+        model = self.model
+        if context is not None and context.request is not None:
+            model = context.request.budgeted(model, agent=ROUTER_AGENT)
         try:
-            picked = await self._ask(text)
-        except ModelError as exc:
+            picked = await self._ask(model, text)
+        except (ModelError, LimitExceeded) as exc:
             decision.notes.append(f"cascade skipped: {type(exc).__name__}")
             return decision
         if picked is None:
@@ -67,9 +73,9 @@ class CascadeRouter(Router):
             decision.alternatives.insert(0, Alternative(category=category, confidence=confidence))
         return decision
 
-    async def _ask(self, text: str) -> tuple[str, float] | None:
+    async def _ask(self, model: Model, text: str) -> tuple[str, float] | None:
         listing = "\n".join(f"- {name}: {about}" for name, about in self.categories.items())
-        response = await self.model.request(
+        response = await model.request(
             [
                 SystemMessage(
                     text="Classify the user's message into exactly one category, or `none` if "

@@ -1,4 +1,4 @@
-"""Stores: conversations, escalations, decisions and graph checkpoints.
+"""Stores: conversations, escalations, decisions, model-call costs and graph checkpoints.
 
 `open_store(url)` picks the backend from the URL: `postgresql://…` (or `postgres://…`) for
 PostgreSQL, `sqlite:///path` or a plain path for SQLite.
@@ -10,6 +10,8 @@ from pathlib import Path
 
 from frontdesk.errors import ConfigError
 from frontdesk.store.base import (
+    CostRecord,
+    CostTotals,
     DecisionRecord,
     Escalation,
     EscalationStatus,
@@ -46,6 +48,8 @@ def open_store(url: str) -> Store:
 
 
 __all__ = [
+    "CostRecord",
+    "CostTotals",
     "DecisionRecord",
     "Escalation",
     "EscalationStatus",

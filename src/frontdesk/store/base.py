@@ -1,5 +1,5 @@
-"""The store interface: conversations, escalations and routing decisions, plus the LangGraph
-checkpointer that shares the same database.
+"""The store interface: conversations, escalations, routing decisions and model-call costs, plus
+the LangGraph checkpointer that shares the same database.
 
 Two implementations pass one conformance suite (tests/store): SQLite (the embedded default) and
 PostgreSQL (`FRONTDESK_DATABASE_URL=postgresql://…`). Messages of a conversation carry a
@@ -14,7 +14,9 @@ import re
 import time
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -115,8 +117,51 @@ class DecisionRecord:
     created_at: float = field(default_factory=time.time)
 
 
+def utc_day(timestamp: float) -> str:
+    """The UTC calendar day of a Unix time, as `YYYY-MM-DD` (the key of daily cost roll-ups)."""
+    return datetime.fromtimestamp(timestamp, UTC).date().isoformat()
+
+
+@dataclass(kw_only=True, slots=True)
+class CostRecord:
+    """One settled model call: a line item of a request's cost ledger.
+
+    `attempt` counts the attempts of a retried call from 1; `error` names what a failed attempt
+    failed with (its cost is what the provider reported, 0 when it consumed nothing, or the
+    reservation when that is unknown). `id` is unique, so a record stored twice counts once.
+    """
+
+    id: str = field(default_factory=lambda: new_id("cost"))
+    conversation_id: str
+    tenant: str = "default"
+    trace_id: str = ""
+    agent: str
+    model: str
+    attempt: int = 1
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_input_tokens: int = 0
+    cost_usd: float = 0.0
+    error: str | None = None
+    created_at: float = field(default_factory=time.time)
+
+    @property
+    def day(self) -> str:
+        """The UTC day the call was settled on (`YYYY-MM-DD`)."""
+        return utc_day(self.created_at)
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class CostTotals:
+    """USD already spent, as the budgets that span requests see it: by one conversation (all
+    time) and by one tenant on one UTC day."""
+
+    conversation_usd: float = 0.0
+    tenant_day_usd: float = 0.0
+
+
 class Store(ABC):
-    """Persistence for conversations, escalations and decisions."""
+    """Persistence for conversations, escalations, decisions and costs."""
 
     url: str = ""
 
@@ -200,3 +245,20 @@ class Store(ABC):
     async def release_lease(self, lease: Lease) -> None:
         """Give the lease up so the next writer need not wait for it to expire. A no-op unless
         `lease` (owner and token) is still the current one."""
+
+    @abstractmethod
+    async def record_costs(self, records: Sequence[CostRecord]) -> None:
+        """Append line items to the cost ledger. A record whose `id` is already stored is
+        skipped, so an interrupted write can be repeated without counting anything twice."""
+
+    @abstractmethod
+    async def costs(self, conversation_id: str) -> list[CostRecord]:
+        """The cost line items of one conversation, oldest first."""
+
+    @abstractmethod
+    async def cost_totals(
+        self, *, conversation_id: str, tenant: str, day: str, excluding_trace: str = ""
+    ) -> CostTotals:
+        """What `conversation_id` has spent, and what `tenant` spent on the UTC `day`
+        (`YYYY-MM-DD`), leaving out the records of the request `excluding_trace` (a ledger
+        counts its own request from memory)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -24,6 +25,8 @@ from psycopg_pool import AsyncConnectionPool
 from frontdesk.errors import StoreError
 from frontdesk.store import sql
 from frontdesk.store.base import (
+    CostRecord,
+    CostTotals,
     DecisionRecord,
     Escalation,
     EscalationStatus,
@@ -45,7 +48,7 @@ def _pg(query: str) -> str:
 
 
 class PostgresStore(Store):
-    """Conversations, escalations, decisions and checkpoints in PostgreSQL."""
+    """Conversations, escalations, decisions, costs and checkpoints in PostgreSQL."""
 
     def __init__(self, url: str, *, max_size: int = 10) -> None:
         self.url = url
@@ -174,6 +177,26 @@ class PostgresStore(Store):
     async def decisions(self, conversation_id: str) -> list[DecisionRecord]:
         rows = await self._fetch(sql.DECISIONS, (conversation_id,))
         return [sql.decision_from_row(r) for r in rows]
+
+    async def record_costs(self, records: Sequence[CostRecord]) -> None:
+        if not records:
+            return
+        async with self._require_pool().connection() as conn, conn.transaction():
+            cursor = conn.cursor()
+            await cursor.executemany(_pg(sql.INSERT_COST), [sql.cost_args(r) for r in records])
+
+    async def costs(self, conversation_id: str) -> list[CostRecord]:
+        rows = await self._fetch(sql.COSTS, (conversation_id,))
+        return [sql.cost_from_row(r) for r in rows]
+
+    async def cost_totals(
+        self, *, conversation_id: str, tenant: str, day: str, excluding_trace: str = ""
+    ) -> CostTotals:
+        conversation = await self._fetch(sql.CONVERSATION_COST, (conversation_id, excluding_trace))
+        tenant_day = await self._fetch(sql.TENANT_DAY_COST, (tenant, day, excluding_trace))
+        return CostTotals(
+            conversation_usd=float(conversation[0][0]), tenant_day_usd=float(tenant_day[0][0])
+        )
 
     async def acquire_lease(self, conversation_id: str, owner: str, ttl_s: float) -> Lease | None:
         rows = await self._fetch(LEASES.acquire, (conversation_id, owner, check_ttl(ttl_s)))

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from frontdesk.store.base import DecisionRecord, Escalation, EscalationStatus, Role, StoredMessage
+from frontdesk.store.base import (
+    CostRecord,
+    DecisionRecord,
+    Escalation,
+    EscalationStatus,
+    Role,
+    StoredMessage,
+)
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS fd_conversations (
@@ -65,6 +72,24 @@ SCHEMA = [
         token BIGINT NOT NULL,
         expires_at DOUBLE PRECISION NOT NULL
     )""",
+    """CREATE TABLE IF NOT EXISTS fd_costs (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        day TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        model TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        input_tokens BIGINT NOT NULL,
+        output_tokens BIGINT NOT NULL,
+        cached_input_tokens BIGINT NOT NULL,
+        cost_usd DOUBLE PRECISION NOT NULL,
+        error TEXT,
+        created_at DOUBLE PRECISION NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS fd_costs_conv ON fd_costs (conversation_id, created_at)",
+    "CREATE INDEX IF NOT EXISTS fd_costs_tenant_day ON fd_costs (tenant, day)",
 ]
 
 UPSERT_CONVERSATION = (
@@ -101,6 +126,22 @@ DECISIONS = (
     "SELECT conversation_id, trace_id, category, confidence, action, reason, router_version, "
     "alternatives, latency_ms, created_at FROM fd_decisions WHERE conversation_id = ? "
     "ORDER BY created_at"
+)
+
+COST_COLUMNS = (
+    "id, conversation_id, tenant, day, trace_id, agent, model, attempt, input_tokens, "
+    "output_tokens, cached_input_tokens, cost_usd, error, created_at"
+)
+INSERT_COST = (
+    f"INSERT INTO fd_costs ({COST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+COSTS = f"SELECT {COST_COLUMNS} FROM fd_costs WHERE conversation_id = ? ORDER BY created_at, id"
+CONVERSATION_COST = (
+    "SELECT COALESCE(SUM(cost_usd), 0) FROM fd_costs WHERE conversation_id = ? AND trace_id <> ?"
+)
+TENANT_DAY_COST = (
+    "SELECT COALESCE(SUM(cost_usd), 0) FROM fd_costs WHERE tenant = ? AND day = ? AND trace_id <> ?"
 )
 
 SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
@@ -216,4 +257,29 @@ def decision_from_row(row: Sequence[Any]) -> DecisionRecord:
         alternatives=json.loads(row[7]),
         latency_ms=float(row[8]),
         created_at=float(row[9]),
+    )
+
+
+def cost_args(c: CostRecord) -> list[Any]:
+    return [
+        c.id, c.conversation_id, c.tenant, c.day, c.trace_id, c.agent, c.model, c.attempt,
+        c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cost_usd, c.error, c.created_at,
+    ]  # fmt: skip
+
+
+def cost_from_row(row: Sequence[Any]) -> CostRecord:
+    return CostRecord(
+        id=row[0],
+        conversation_id=row[1],
+        tenant=row[2],
+        trace_id=row[4],
+        agent=row[5],
+        model=row[6],
+        attempt=int(row[7]),
+        input_tokens=int(row[8]),
+        output_tokens=int(row[9]),
+        cached_input_tokens=int(row[10]),
+        cost_usd=float(row[11]),
+        error=row[12],
+        created_at=float(row[13]),
     )

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +23,8 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from frontdesk.errors import StoreError
 from frontdesk.store import sql
 from frontdesk.store.base import (
+    CostRecord,
+    CostTotals,
     DecisionRecord,
     Escalation,
     EscalationStatus,
@@ -53,7 +55,7 @@ def _immediate(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]
 
 
 class SQLiteStore(Store):
-    """Conversations, escalations, decisions and checkpoints in one SQLite file."""
+    """Conversations, escalations, decisions, costs and checkpoints in one SQLite file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -180,6 +182,34 @@ class SQLiteStore(Store):
             lambda conn: conn.execute(sql.DECISIONS, (conversation_id,)).fetchall()
         )
         return [sql.decision_from_row(r) for r in rows]
+
+    async def record_costs(self, records: Sequence[CostRecord]) -> None:
+        if not records:
+            return
+        rows = [sql.cost_args(r) for r in records]
+        await self._run(
+            lambda conn: _immediate(conn, lambda c: c.executemany(sql.INSERT_COST, rows))
+        )
+
+    async def costs(self, conversation_id: str) -> list[CostRecord]:
+        rows = await self._run(lambda conn: conn.execute(sql.COSTS, (conversation_id,)).fetchall())
+        return [sql.cost_from_row(r) for r in rows]
+
+    async def cost_totals(
+        self, *, conversation_id: str, tenant: str, day: str, excluding_trace: str = ""
+    ) -> CostTotals:
+        def work(conn: sqlite3.Connection) -> CostTotals:
+            (conversation,) = conn.execute(
+                sql.CONVERSATION_COST, (conversation_id, excluding_trace)
+            ).fetchone()
+            (tenant_day,) = conn.execute(
+                sql.TENANT_DAY_COST, (tenant, day, excluding_trace)
+            ).fetchone()
+            return CostTotals(
+                conversation_usd=float(conversation), tenant_day_usd=float(tenant_day)
+            )
+
+        return await self._run(work)
 
     async def acquire_lease(self, conversation_id: str, owner: str, ttl_s: float) -> Lease | None:
         args = (conversation_id, owner, check_ttl(ttl_s))

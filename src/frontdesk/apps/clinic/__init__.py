@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from frontdesk.agents import Limits
 from frontdesk.apps.clinic.billing import billing_specialist
 from frontdesk.apps.clinic.deps import ClinicDeps
 from frontdesk.apps.clinic.extra_examples import EXTRA_EXAMPLES
@@ -27,6 +26,7 @@ from frontdesk.apps.clinic.routes import (
 )
 from frontdesk.apps.clinic.scheduling import scheduling_specialist
 from frontdesk.config import Settings
+from frontdesk.guards.limits import Limits
 from frontdesk.patterns import RouterSpecialist
 from frontdesk.routing import RouteRule
 from frontdesk.runtime import App
@@ -109,6 +109,8 @@ def build_app(settings: Settings) -> App:
         max_message_chars=settings.max_message_chars,
         lease_ttl_s=settings.lease_ttl_s,
         lease_wait_s=settings.lease_wait_s,
+        budget=settings.budget(),
+        prices=settings.price_table(),
     )
 
 
