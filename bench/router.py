@@ -129,6 +129,7 @@ def run_frontdesk(data: dict[str, Any], args: argparse.Namespace, out: Path) -> 
             train, test, val=val, out_dir=out / "frontdesk", progress=stage,
             latency_sample=args.latency_n, fine_tune=fine_tune,
             neighbour_weight=args.neighbour_weight, ngram_weight=args.ngram_weight,
+            int8=args.int8,
         )  # fmt: skip
     encoder = router.embedder
     assert encoder is not None
@@ -227,6 +228,7 @@ def main() -> None:
     parser.add_argument("--fine-tune-epochs", type=float, default=3.0)
     parser.add_argument("--neighbour-weight", type=float, default=1.0)
     parser.add_argument("--ngram-weight", type=float, default=1.0)
+    parser.add_argument("--int8", action="store_true", help="8-bit encoder for frontdesk")
     parser.add_argument("--latency-n", type=int, default=500)
     parser.add_argument("--out", type=Path, default=ROOT / "bench/out/router")
     parser.add_argument("--skip", action="append", default=[], help="frontdesk|tfidf")
@@ -265,6 +267,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
         "fine_tune_epochs": args.fine_tune_epochs,
         "neighbour_weight": args.neighbour_weight,
+        "int8": args.int8,
     }
     (args.out / "results.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     table = [

@@ -251,6 +251,9 @@ def eval_router(
     ngram_weight: Annotated[
         float, typer.Option("--ngram-weight", help="Weight of the TF-IDF n-gram features.")
     ] = 1.0,
+    int8: Annotated[
+        bool, typer.Option("--int8", help="Run the encoder with 8-bit linear layers (faster).")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Train the embedding router on TRAIN, calibrate on VAL, and report on TEST (label `oos`
@@ -275,7 +278,7 @@ def eval_router(
                 train_items, test_items, val=val_items, out_dir=out,
                 oos_recall_floor=oos_recall, progress=stage,
                 fine_tune=FineTuning(epochs=fine_tune_epochs) if fine_tune_epochs > 0 else None,
-                neighbour_weight=neighbour_weight, ngram_weight=ngram_weight,
+                neighbour_weight=neighbour_weight, ngram_weight=ngram_weight, int8=int8,
             )  # fmt: skip
         result = report.to_json()
         (out / "report.json").write_text(json.dumps(result, indent=2))

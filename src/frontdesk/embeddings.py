@@ -57,8 +57,21 @@ def load_sentence_transformer(path: str | Path | None = None) -> SentenceTransfo
 
 
 @functools.lru_cache(maxsize=8)
-def _shared_model(path: str | None) -> SentenceTransformer:
-    return load_sentence_transformer(path)
+def _shared_model(path: str | None, int8: bool = False) -> SentenceTransformer:
+    model = load_sentence_transformer(path)
+    if int8:
+        import warnings
+
+        import torch
+        from torch.ao.quantization import per_channel_dynamic_qconfig
+
+        with warnings.catch_warnings():  # torch suggests torchao; the eager API still works
+            warnings.simplefilter("ignore")
+            torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+                model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8,
+                inplace=True,
+            )  # fmt: skip
+    return model
 
 
 class _SentenceTransformerEmbedder:
@@ -69,13 +82,14 @@ class _SentenceTransformerEmbedder:
     dimensions = 384
     max_tokens = 256
     _path: str | None = None
+    int8 = False
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
 
     @property
     def _model(self) -> SentenceTransformer:
-        return _shared_model(self._path)
+        return _shared_model(self._path, self.int8)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -97,10 +111,18 @@ class _SentenceTransformerEmbedder:
     def _forward(model: SentenceTransformer, texts: list[str]) -> Vectors:
         import torch
 
-        with torch.inference_mode():
-            features = model.preprocess(texts)
-            output = model(features)["sentence_embedding"]
-            output = torch.nn.functional.normalize(output, dim=-1)
+        # one short message is a chain of small matrix products: a second thread costs more in
+        # hand-offs than it saves, and on a loaded machine it waits for a core (measured on 2
+        # cores: p50 16 ms with one thread against 32 ms with two)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                features = model.preprocess(texts)
+                output = model(features)["sentence_embedding"]
+                output = torch.nn.functional.normalize(output, dim=-1)
+        finally:
+            torch.set_num_threads(threads)
         return np.asarray(output.numpy(), dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
@@ -112,23 +134,30 @@ _DIRECT_BATCH = 8
 
 
 class MiniLMEmbedder(_SentenceTransformerEmbedder):
-    """all-MiniLM-L6-v2 (384 dimensions, 256 word pieces), bundled and offline."""
+    """all-MiniLM-L6-v2 (384 dimensions, 256 word pieces), bundled and offline. With `int8`, its
+    linear layers are quantised to 8-bit integers per channel (about 2.3× faster for one message
+    on CPU, vectors within cosine ~0.98 of the full-precision ones); a router trained on one
+    variant must route with the same one, so the name says which."""
 
-    name = "all-MiniLM-L6-v2"
+    def __init__(self, *, int8: bool = False) -> None:
+        super().__init__()
+        self.int8 = int8
+        self.name = "all-MiniLM-L6-v2+int8" if int8 else "all-MiniLM-L6-v2"
 
 
 class SentenceTransformerEmbedder(_SentenceTransformerEmbedder):
     """A sentence-transformers model saved in a directory, such as an encoder fine-tuned by
     `frontdesk.routing.finetune`; its name is read from the directory's `frontdesk.json`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, int8: bool = False) -> None:
         super().__init__()
         meta_path = path / "frontdesk.json"
         if not meta_path.is_file():
             raise InvalidInput(f"{path} holds no fine-tuned encoder (no frontdesk.json)")
         self._path = str(path.resolve())
         self.path = path
-        self.name = str(json.loads(meta_path.read_text())["name"])
+        self.int8 = int8
+        self.name = str(json.loads(meta_path.read_text())["name"]) + ("+int8" if int8 else "")
 
 
 @functools.lru_cache(maxsize=1)

@@ -38,6 +38,7 @@ from sklearn.pipeline import FeatureUnion
 
 from frontdesk.embeddings import (
     Embedder,
+    MiniLMEmbedder,
     SentenceTransformerEmbedder,
     Vectors,
     default_embedder,
@@ -360,8 +361,11 @@ class EmbeddingRouter(Router):
             raise InvalidInput(f"cannot load a router from {path}: {exc}") from None
         if not isinstance(state, dict) or state.get("format") != 1:
             raise InvalidInput(f"{path} is not a frontdesk router file")
+        int8 = str(state["encoder"]).endswith("+int8")
         if embedder is None and state.get("encoder_dir"):
-            embedder = SentenceTransformerEmbedder(path.parent / state["encoder_dir"])
+            embedder = SentenceTransformerEmbedder(path.parent / state["encoder_dir"], int8=int8)
+        elif embedder is None and int8:
+            embedder = MiniLMEmbedder(int8=True)
         router = cls(
             examples={c: ["-"] for c in state["classes"]},
             threshold=state["threshold"], margin=state["margin"], embedder=embedder,

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from sklearn.model_selection import train_test_split
 
-from frontdesk.embeddings import Embedder, Vectors, default_embedder
+from frontdesk.embeddings import (
+    Embedder,
+    MiniLMEmbedder,
+    SentenceTransformerEmbedder,
+    Vectors,
+    default_embedder,
+)
 from frontdesk.routing.dataset import Labelled, by_label, check_known_labels, check_training
 from frontdesk.routing.embedding import NOT_ROUTED, EmbeddingRouter
 from frontdesk.routing.evaluation import RouterReport, embed_with_progress, evaluate
@@ -66,10 +72,12 @@ def train_and_evaluate(
     fine_tune: FineTuning | None = None,
     neighbour_weight: float = 0.0,
     ngram_weight: float = 1.0,
+    int8: bool = False,
 ) -> tuple[EmbeddingRouter, RouterReport]:
     """Train a router on `train`, calibrate it on `val`, score it on `test`. With `fine_tune`,
     the encoder is first fine-tuned on `train` (saved under `out_dir/encoder`, else a
-    temporary directory) and the router routes with it."""
+    temporary directory) and the router routes with it. With `int8`, the encoder (bundled or
+    fine-tuned) runs with 8-bit linear layers, for training and routing alike."""
     check_training(train)
     if val is None:
         train, val = split_validation(train)
@@ -77,7 +85,7 @@ def train_and_evaluate(
     check_known_labels(val, known, name="validation data")
     check_known_labels(test, known, name="test data")
     started = time.perf_counter()
-    encoder = embedder or default_embedder()
+    encoder = embedder or (MiniLMEmbedder(int8=True) if int8 else default_embedder())
     if fine_tune is not None:
         examples = by_label(train)
         negatives = [t for label in NOT_ROUTED for t in examples.pop(label, [])]
@@ -86,6 +94,8 @@ def train_and_evaluate(
             examples, target, settings=fine_tune, negatives=negatives,
             progress=_steps(progress, "fine-tuning the encoder"),
         )  # fmt: skip
+        if int8:
+            encoder = SentenceTransformerEmbedder(encoder.path, int8=True)
     router = EmbeddingRouter(
         examples=by_label(train), embedder=encoder, neighbour_weight=neighbour_weight,
         ngram_weight=ngram_weight,
