@@ -41,6 +41,7 @@ format: install
 	$(BIN)/ruff format src tests examples bench
 	$(BIN)/ruff check --fix src tests examples bench
 
+## the clinic router on its held-out set; CLINC150 (needs ../shared/data) is bench/router.py
 bench: install
 	$(BIN)/python bench/clinic_router.py
 
