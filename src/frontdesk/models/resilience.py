@@ -241,6 +241,11 @@ def _retry_after(error: BaseException | None) -> float | None:
     return None
 
 
+def _asked_delay(retry_state: RetryCallState) -> float | None:
+    """The Retry-After of the attempt that just failed, if the provider gave one."""
+    return _retry_after(retry_state.outcome.exception() if retry_state.outcome else None)
+
+
 class _HonourRetryAfter(wait_base):
     """Wait what the provider asked for (Retry-After), else the backoff."""
 
@@ -248,8 +253,7 @@ class _HonourRetryAfter(wait_base):
         self.backoff = backoff
 
     def __call__(self, retry_state: RetryCallState) -> float:
-        error = retry_state.outcome.exception() if retry_state.outcome else None
-        retry_after = _retry_after(error)
+        retry_after = _asked_delay(retry_state)
         return retry_after if retry_after is not None else self.backoff(retry_state)
 
 
@@ -260,8 +264,7 @@ class _RetryAfterBeyond(stop_base):
         self.max_delay = max_delay
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        error = retry_state.outcome.exception() if retry_state.outcome else None
-        retry_after = _retry_after(error)
+        retry_after = _asked_delay(retry_state)
         return retry_after is not None and retry_after > self.max_delay
 
 

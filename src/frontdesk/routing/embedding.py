@@ -268,8 +268,9 @@ class EmbeddingRouter(Router):
         if self._confidence_model is not None:
             model = self._confidence_model
             confidence = model(top_p, self._nearest(vectors), self.neighbour_weight)
-            routed = np.isin(np.asarray(self._classes)[order[:, 0]], list(NOT_ROUTED))
-            confidence = np.where(routed, top_p, confidence)
+            # an out-of-scope or unclear top class keeps its own probability as the confidence
+            not_routed = np.isin(np.asarray(self._classes)[order[:, 0]], list(NOT_ROUTED))
+            confidence = np.where(not_routed, top_p, confidence)
         return Scores(
             classes=self._classes, probabilities=probs, top=order[:, 0],
             second=order[:, 1] if probs.shape[1] > 1 else order[:, 0],
