@@ -88,6 +88,9 @@ class Specialist:
     budget_usd: float | None = None
     """The most one turn of this specialist may spend, in USD, within the request's budget
     (None: only the request's budget applies)."""
+    settings: ModelSettings | None = None
+    """Settings of each model call (output-token cap, temperature, per-attempt timeout); None
+    keeps `ModelSettings()`'s defaults."""
 
     def __post_init__(self) -> None:
         if self.budget_usd is not None and not self.budget_usd >= 0:
@@ -198,6 +201,7 @@ async def run_specialist(
         specialist.name, max_usd=specialist.budget_usd, max_calls=limits.max_model_calls
     )
     spent_before = request.ledger.spent_by(specialist.name)
+    settings = settings or specialist.settings
     result = await _run(
         specialist, text, request.budgeted(model, agent=specialist.name), ctx, history, limits,
         settings, request,

@@ -110,7 +110,13 @@ class SQLiteStore(Store):
 
         def locked() -> T:
             with self._lock:
-                return work(conn)
+                result = work(conn)
+                # a cursor that escapes the lock resets its (cached, shared) statement when it is
+                # garbage-collected, on whatever thread, possibly while another thread runs the
+                # same statement: SQLite then fails with "bad parameter or other API misuse"
+                if isinstance(result, sqlite3.Cursor):
+                    result.close()
+                return result
 
         try:
             return await asyncio.to_thread(locked)
