@@ -19,6 +19,8 @@ from frontdesk.models import (
     FunctionModel,
     Model,
     ModelResponse,
+    Price,
+    PriceTable,
     Retrying,
     ScriptedModel,
     ToolDefinition,
@@ -26,6 +28,7 @@ from frontdesk.models import (
     current_attempt,
 )
 from frontdesk.models._remote import ModelHTTPError
+from frontdesk.models.base import ModelSettings
 from frontdesk.models.openai import OpenAIModel
 from frontdesk.models.testing import text_response, tool_call_response
 from frontdesk.routing import CascadeRouter, RouteDecision, Router
@@ -70,15 +73,18 @@ def build(
     **app_options: Any,
 ) -> App:
     specialist_options = {
-        k: app_options.pop(k) for k in ("budget_usd", "output_guardrails") if k in app_options
+        k: app_options.pop(k)
+        for k in ("budget_usd", "output_guardrails", "settings")
+        if k in app_options
     }
     billing = Specialist(
         name="billing", description="bills and payments", instructions="You are the billing desk.",
         tools=[lookup_balance], model=model, **specialist_options,
     )  # fmt: skip
     pattern = RouterSpecialist(specialists=[billing], router=router or BillingRouter())
+    prices = app_options.pop("prices", None) or priced_table()
     return App(
-        pattern, name="budgets", data_dir=data_dir, prices=priced_table(),
+        pattern, name="budgets", data_dir=data_dir, prices=prices,
         limits=limits or Limits(max_steps=50), **app_options,
     )  # fmt: skip
 
@@ -359,3 +365,45 @@ async def test_an_output_guardrail_that_cannot_be_afforded_fails_closed(
     assert "A member of our staff can" in reply.reply
     assert "billing/guardrail:no-diagnosis's call" in (reply.error or "")
     assert server.requests == []
+
+
+async def test_a_cascade_router_consulted_on_every_message_stops_at_the_budget(
+    tmp_path: Path, server: CountingServer, model: OpenAIModel
+) -> None:
+    """The router's cost spiral: every message is uncertain, so the cascade calls its model each
+    time, under a $0.05 conversation budget. The calls stop before the budget is passed (a
+    router that cannot afford its model keeps the local decision), and so do the specialist's."""
+
+    def respond(body: dict[str, Any]) -> Reply:
+        if "Classify the user's message" in body["messages"][0]["content"]:
+            return Reply(text='{"category": "billing", "confidence": 0.9}', output_tokens=12)
+        return Reply(text="Your balance is $120.50.", output_tokens=40)
+
+    server.answer = respond
+    expensive = PriceTable.load_default().merged(
+        [Price(model="openai:test-model", input=40.0, output=80.0, source="the tests")]
+    )
+    cascade = CascadeRouter(local=BillingRouter(confidence=0.4), model=model,
+                            categories={"billing": "bills and payments"})  # fmt: skip
+    app = build(tmp_path, model, router=cascade, budget=Budget(conversation_usd=0.05),
+                prices=expensive, settings=ModelSettings(max_output_tokens=100))  # fmt: skip
+    replies, calls = [], []
+    async with app:
+        for i in range(30):
+            replies.append(await app.respond("conv-1", f"what is my balance? {'?' * i}"))
+            calls.append(len(server.requests))
+        stored = await app.store.costs("conv-1")
+    reasons = [r.stop_reason for r in replies]
+    first_stop = reasons.index("budget_exceeded")
+    assert first_stop > 0
+    assert set(reasons[:first_stop]) == {"completed"}
+    # the router's call is cheaper than the specialist's, so it may still fit after the
+    # specialist's no longer does; then nothing fits and the model is not called again
+    assert calls[-10:] == [calls[-1]] * 10
+    for after in replies[first_stop:]:  # degraded gracefully: no model answer
+        assert "Your balance is $120.50." not in after.reply
+    assert [c.agent for c in stored].count("router") > first_stop
+    spent = sum(c.cost_usd for c in stored)
+    assert 0.04 < spent <= 0.05
+    assert sum(r.cost_usd for r in replies) == pytest.approx(spent)
+    assert len(server.requests) == len(stored)  # every call is in the ledger
