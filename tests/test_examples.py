@@ -46,3 +46,40 @@ def test_budgets_example(tmp_path: Path) -> None:
     assert "line items stored: 9" in out
     assert "the request budget of $0.1000 would be exceeded" in out
     assert "Let me look that up." in out
+
+
+@pytest.mark.slow
+def test_pipeline_example(tmp_path: Path) -> None:
+    out = run("pipeline.py", tmp_path)
+    assert "stop_reason=budget_exceeded at stage draft" in out
+    assert "kept: language='en' category='billing'" in out
+    assert "draft: failed, 2 model calls, $0.0420" in out
+    assert "[3/5] validate finished" in out
+    assert "lab Creatinine: 1.8 mg/dL high" in out
+    assert "diagnosis 'diabetes' → E11.9 (negated)" in out
+
+
+@pytest.mark.slow
+def test_debate_example(tmp_path: Path) -> None:
+    out = run("debate.py", tmp_path)
+    wall = float(out.split("wall time ")[1].split(" s")[0])
+    assert wall < 1.5  # the slowest analyst's 0.8 s and the hung one's 0.9 s timeout, not 2.5 s
+    assert "agreement 1.00, confidence high, requires_human_review=False" in out
+    assert "dropped: [('hangs', 'timeout')]" in out
+    assert "  specialist: E11.9" in out
+    assert "  specialist: I12.9, D63.1" in out
+    assert "option N18.9 Chronic kidney disease, unspecified" in out
+
+
+@pytest.mark.slow
+def test_escalation_example(tmp_path: Path) -> None:
+    out = run("escalation.py", tmp_path)
+    assert "reason=person_requested priority=2 due in 240 min" in out
+    assert "bob: cannot claim escalation esc_" in out
+    assert "it is claimed by alice" in out
+    assert "[human escalate] A member of our team is looking after your conversation" in out
+    assert "resolved: status=resolved resume_bot=True" in out
+    # the bot is back, and its model saw the operator's last reply
+    assert "[billing answer]" in out
+    assert "last reply it saw: 'Yes, to the card you paid with.'" in out
+    assert "6. system    Resolved by alice; the assistant answers from here." in out

@@ -38,6 +38,7 @@ from frontdesk.messages import (
     UserMessage,
 )
 from frontdesk.models.base import Model, ModelSettings
+from frontdesk.telemetry.tracing import DISABLED, Telemetry
 from frontdesk.tools import Tool, ToolContext, render_result, tool
 
 StopReason = Literal[
@@ -161,6 +162,7 @@ class _Run:
     steps: int = 0
     last_text: str = ""
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    telemetry: Telemetry = DISABLED
 
     def partial_answer(self, why: str) -> str:
         """What the run has so far, said honestly."""
@@ -202,12 +204,18 @@ async def run_specialist(
     )
     spent_before = request.ledger.spent_by(specialist.name)
     settings = settings or specialist.settings
-    result = await _run(
-        specialist, text, request.budgeted(model, agent=specialist.name), ctx, history, limits,
-        settings, request,
-    )  # fmt: skip
-    result.cost_usd = request.ledger.spent_by(specialist.name) - spent_before
-    result.latency_ms = (time.perf_counter() - started) * 1000
+    telemetry = request.telemetry or DISABLED
+    with telemetry.agent_span(
+        specialist.name, conversation_id=ctx.conversation_id, provider=model.provider,
+        model=model.model_name, text=text,
+    ) as span:  # fmt: skip
+        result = await _run(
+            specialist, text, request.budgeted(model, agent=specialist.name), ctx, history,
+            limits, settings, request,
+        )  # fmt: skip
+        result.cost_usd = request.ledger.spent_by(specialist.name) - spent_before
+        result.latency_ms = (time.perf_counter() - started) * 1000
+        span.finish(result)
     return result
 
 
@@ -268,6 +276,7 @@ async def _run(
             *history,
             UserMessage(text=checked.text),
         ],
+        telemetry=request.telemetry or DISABLED,
     )
     stop_reason: StopReason = "completed"
     error: str | None = None
@@ -349,6 +358,15 @@ async def _loop(run: _Run, limits: Limits, settings: ModelSettings | None) -> st
 
 
 async def _call_tool(run: _Run, call_id: str, name: str, arguments: dict[str, Any]) -> ToolReturn:
+    with run.telemetry.tool_span(run.specialist.name, name, call_id, arguments) as span:
+        result = await _execute_tool(run, call_id, name, arguments)
+        span.finish(result.content, is_error=result.is_error)
+    return result
+
+
+async def _execute_tool(
+    run: _Run, call_id: str, name: str, arguments: dict[str, Any]
+) -> ToolReturn:
     found = run.tools.get(name)
     is_error = True
     if found is None:

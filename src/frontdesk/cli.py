@@ -216,6 +216,139 @@ def decisions(
         )
 
 
+@cli.command()
+def serve(
+    app: AppOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API, the operator console and the dashboard (docs/server.md)."""
+    from frontdesk.server import serve as serve_http
+
+    built = _build(app)
+    settings = load_settings({"app": app})
+    err.print(
+        f"[dim]serving {built.name} on http://{host}:{port} (console: /console, API: "
+        f"/openapi.json); Ctrl-C stops it gracefully[/]", highlight=False,
+    )  # fmt: skip
+    try:
+        serve_http(built, settings, host=host, port=port)
+    except (ConfigError, InvalidInput, StoreError) as exc:
+        _fail(str(exc))
+
+
+keys_cli = typer.Typer(help="API keys of the HTTP service.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+def _with_store(work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    from frontdesk.store import open_store
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> T:
+        async with open_store(settings.store_url) as store:
+            return await work(store)
+
+    return _run(run)
+
+
+@keys_cli.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option("--role", help="client, operator or admin.")],
+    name: Annotated[str | None, typer.Option("--name", help="A label for the key.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key and print it once (only its SHA-256 hash is stored)."""
+    from frontdesk.server.auth import ROLES, hash_key, new_key
+    from frontdesk.store import ApiKey
+
+    if role not in ROLES:
+        _fail(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    secret = new_key()
+    key = ApiKey(name=name or role, role=role, key_hash=hash_key(secret))  # type: ignore[arg-type]
+    _with_store(lambda store: store.create_api_key(key))
+    if as_json:
+        typer.echo(json.dumps({"id": key.id, "name": key.name, "role": key.role,
+                               "tenant": key.tenant, "key": secret}))  # fmt: skip
+        return
+    typer.echo(secret)
+    err.print(f"[dim]key {key.id} ({key.role}, {key.name!r}): shown once, store it now[/]")
+
+
+@keys_cli.command("list")
+def keys_list(as_json: JsonFlag = False) -> None:
+    """Every key: id, name, role, tenant, created, revoked (never the key itself)."""
+    from dataclasses import asdict
+
+    keys = _with_store(lambda store: store.list_api_keys())
+    rows = [{k: v for k, v in asdict(key).items() if k != "key_hash"} for key in keys]
+    if as_json:
+        typer.echo(json.dumps({"items": rows}))
+        return
+    for row in rows:
+        state = "revoked" if row["revoked_at"] else "active"
+        typer.echo(f"{row['id']}  {row['role']:8} {state:7} {row['name']}")
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (keys list).")]) -> None:
+    """Revoke a key: requests with it get 401 from then on."""
+    if not _with_store(lambda store: store.revoke_api_key(key_id)):
+        _fail(f"no active key with id {key_id!r} (see `frontdesk keys list`)")
+    err.print(f"revoked {key_id}")
+
+
+@cli.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(help="The report: a plain-text (UTF-8) file.")],
+    debate: Annotated[
+        bool, typer.Option("--debate", help="Add three analysts' differential and agreement.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Analyse a medical report: labs with flags, medications, ICD-10-CM diagnoses, findings
+    (FRONTDESK_MODEL, when set, does the extraction; otherwise it runs offline)."""
+    from rich.markup import escape
+
+    from frontdesk.context import RequestContext
+    from frontdesk.medical.ingest import read_report
+
+    try:
+        text = read_report(file)
+        settings = load_settings()
+        request = RequestContext.new(budget=settings.budget(), prices=settings.price_table())
+    except (InvalidInput, ConfigError) as exc:
+        _fail(str(exc))
+    from frontdesk.medical.console import StageDisplay
+    from frontdesk.medical.pipeline import analyze_report
+
+    async def work() -> dict[str, Any]:
+        with StageDisplay(err) as display:
+            result = await analyze_report(
+                text, debate=debate, model=settings.model, request=request,
+                progress=display.update,
+            )  # fmt: skip
+        return result.to_json()
+
+    result = _run(work)
+    if result["stop_reason"] != "completed":
+        err.print(
+            f"[yellow]warning:[/] {result['stop_reason']}: {escape(result['error'] or '')}",
+            highlight=False, markup=True, soft_wrap=True,
+        )  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    from rich.markdown import Markdown
+
+    Console().print(Markdown(result["summary_markdown"]))
+
+
 eval_cli = typer.Typer(help="Evaluate parts of an app on labelled data.", no_args_is_help=True)
 cli.add_typer(eval_cli, name="eval")
 
@@ -254,6 +387,14 @@ def eval_router(
     int8: Annotated[
         bool, typer.Option("--int8", help="Run the encoder with 8-bit linear layers (faster).")
     ] = False,
+    oos_for_calibration: Annotated[
+        bool,
+        typer.Option(
+            "--oos-for-calibration",
+            help="Calibrate on TRAIN's out-of-scope examples instead of training on them, so "
+            "the out-of-scope recall floor holds on unseen messages.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Train the embedding router on TRAIN, calibrate on VAL, and report on TEST (label `oos`
@@ -279,6 +420,7 @@ def eval_router(
                 oos_recall_floor=oos_recall, progress=stage,
                 fine_tune=FineTuning(epochs=fine_tune_epochs) if fine_tune_epochs > 0 else None,
                 neighbour_weight=neighbour_weight, ngram_weight=ngram_weight, int8=int8,
+                oos_for_calibration=oos_for_calibration,
             )  # fmt: skip
         result = report.to_json()
         (out / "report.json").write_text(json.dumps(result, indent=2))

@@ -19,8 +19,10 @@ from frontdesk.guards.budget import Budget, CostLedger
 from frontdesk.guards.limits import Limits
 from frontdesk.models.base import Model
 from frontdesk.models.budgeted import budgeted
+from frontdesk.models.instrumented import instrumented
 from frontdesk.models.pricing import PriceTable
 from frontdesk.store.base import Store
+from frontdesk.telemetry.tracing import Telemetry
 
 
 @dataclass(kw_only=True)
@@ -34,6 +36,8 @@ class RequestContext:
     trace_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     limits: Limits = field(default_factory=Limits)
     ledger: CostLedger = field(default_factory=CostLedger)
+    telemetry: Telemetry | None = None
+    """Traces and metrics of the request's runs and model calls (None: none recorded)."""
 
     @classmethod
     def new(
@@ -46,6 +50,7 @@ class RequestContext:
         limits: Limits | None = None,
         prices: PriceTable | None = None,
         store: Store | None = None,
+        telemetry: Telemetry | None = None,
     ) -> RequestContext:
         """A context with a fresh ledger for `budget`, pricing with `prices` (default: the
         bundled table) and, when `store` is given, persisting its costs there and counting what
@@ -57,7 +62,7 @@ class RequestContext:
         )  # fmt: skip
         return cls(
             conversation_id=conversation_id, tenant=tenant, trace_id=trace_id,
-            limits=limits or Limits(), ledger=ledger,
+            limits=limits or Limits(), ledger=ledger, telemetry=telemetry,
         )  # fmt: skip
 
     @property
@@ -67,5 +72,9 @@ class RequestContext:
 
     def budgeted(self, model: Model, *, agent: str) -> Model:
         """`model` with every call metered by this request's ledger as `agent`'s (see
-        `frontdesk.models.budgeted`)."""
-        return budgeted(model, self.ledger, agent=agent)
+        `frontdesk.models.budgeted`), and, with telemetry, traced and measured
+        (`frontdesk.models.instrumented`)."""
+        metered = budgeted(model, self.ledger, agent=agent)
+        if self.telemetry is None or not self.telemetry.enabled:
+            return metered
+        return instrumented(metered, self.telemetry, agent=agent, prices=self.ledger.prices)

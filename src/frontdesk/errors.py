@@ -4,12 +4,15 @@
     ├── ConfigError                the configuration is wrong (file, environment, model id)
     ├── ConversationBusy           another message of the conversation holds its lease (HTTP 409)
     │   └── LeaseLost              a turn lost its lease mid-way and was stopped
+    ├── EscalationConflict         an escalation is not in the state the action needs: claimed
+    │                              already, resolved, or not claimed by this operator (HTTP 409)
     ├── InvalidInput               a caller's input is unusable (empty text, oversize, bad id)
     ├── LimitExceeded              a run reached a hard limit (e.g. max_model_calls); the call
     │   │                          that would have passed it was not made
     │   └── BudgetExceeded         a model call's worst-case cost does not fit a budget
     ├── ModelError                 a model call failed (carries model and, if any, status code)
     │   └── ModelRequestsDisabled  a real provider call was attempted while they are disabled
+    ├── NotFound                   no such escalation (or other record) (HTTP 404)
     └── StoreError                 the persistence layer failed
 
 User errors (`ConfigError`, `InvalidInput`) carry a message that names the problem and the fix;
@@ -53,6 +56,21 @@ class LeaseLost(ConversationBusy):
     """A turn could not renew its conversation lease (the store was unreachable for longer than
     the lease's time to live, or another owner took it over) and was stopped, so that two
     writers never interleave. The user message may be stored without a reply."""
+
+
+class EscalationConflict(FrontdeskError):
+    """An escalation is not in the state the action needs: claiming one that is claimed or
+    resolved, replying to or resolving one this operator has not claimed. `status` is the
+    ticket's status when the action was refused, `claimed_by` who holds it (if anyone). Maps to
+    HTTP 409 Conflict."""
+
+    def __init__(
+        self, message: str, *, escalation_id: str, status: str, claimed_by: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.escalation_id = escalation_id
+        self.status = status
+        self.claimed_by = claimed_by
 
 
 class InvalidInput(FrontdeskError):
@@ -117,6 +135,16 @@ class ModelError(FrontdeskError):
 
 class ModelRequestsDisabled(ModelError):
     """A request to a remote model provider was attempted while requests are disabled."""
+
+
+class NotFound(FrontdeskError):
+    """The record asked for does not exist (`kind` names what was looked up, e.g.
+    "escalation", and `id` its id). Maps to HTTP 404."""
+
+    def __init__(self, message: str, *, kind: str, id: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.id = id
 
 
 class StoreError(FrontdeskError):

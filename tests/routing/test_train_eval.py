@@ -68,3 +68,17 @@ def test_eval_router_reports_bad_files_clearly(tmp_path: Path) -> None:
                                       str(test)])  # fmt: skip
     assert result.exit_code == 2
     assert "unknown_intent" in result.stderr
+
+
+def test_oos_examples_can_calibrate_instead_of_train(tmp_path: Path) -> None:
+    train, val, test = (load_jsonl(p) for p in write_split(tmp_path / "data"))
+    assert any(i.label == "oos" for i in train)
+    trained_on, _ = train_and_evaluate(train, test, val=val, latency_sample=5)
+    held_out, report = train_and_evaluate(
+        train, test, val=val, latency_sample=5, oos_for_calibration=True
+    )
+    assert "oos" in trained_on._classes
+    assert "oos" not in held_out._classes  # out of scope is the threshold's job alone
+    assert "oos" not in held_out.examples
+    assert report.in_scope_accuracy >= 0.8
+    assert report.oos_recall >= 0.5

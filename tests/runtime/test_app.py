@@ -107,8 +107,13 @@ async def test_tool_loop_stops_at_the_iteration_limit_with_a_partial_answer(
     )
     async with toy_app(tmp_path, billing_model=looping, limits=Limits(max_steps=4)) as app:
         reply = await app.respond("conv-1", "can I get a refund")
+        (ticket,) = await app.store.list_escalations(conversation_id="conv-1")
+    # the limit stops the run with its partial answer, and (EscalationRules.stop_reasons) hands
+    # the conversation to a person
     assert reply.stop_reason == "iteration_limit"
-    assert reply.action == "answer"
+    assert (reply.action, reply.escalation_id) == ("escalate", ticket.id)
+    assert ticket.reason == "iteration_limit"
+    assert "step or model-call limit" in ticket.package["attempts"][0]["why"]
     assert len(looping.calls) == 4
     assert "Checking…" in reply.reply
     assert "step limit" in reply.reply

@@ -385,8 +385,11 @@ async def test_a_cascade_router_consulted_on_every_message_stops_at_the_budget(
     )
     cascade = CascadeRouter(local=BillingRouter(confidence=0.4), model=model,
                             categories={"billing": "bills and payments"})  # fmt: skip
+    # no escalation on the budget stop: the bot keeps answering (an escalated conversation's
+    # messages would go to a person, and the router would not be consulted again)
     app = build(tmp_path, model, router=cascade, budget=Budget(conversation_usd=0.05),
-                prices=expensive, settings=ModelSettings(max_output_tokens=100))  # fmt: skip
+                prices=expensive, settings=ModelSettings(max_output_tokens=100),
+                escalate_on_budget=False)  # fmt: skip
     replies, calls = [], []
     async with app:
         for i in range(30):

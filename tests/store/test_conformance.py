@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import random
+import sqlite3
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from frontdesk.errors import InvalidInput
-from frontdesk.store import CostRecord, DecisionRecord, Escalation, Lease, Store, open_store
+from frontdesk.errors import InvalidInput, StoreError
+from frontdesk.store import (
+    ADMIN_OPERATOR,
+    ApiKey,
+    CostRecord,
+    DecisionRecord,
+    Escalation,
+    Lease,
+    SlaPolicy,
+    Store,
+    open_store,
+)
 
 
 async def test_messages_are_appended_in_order(store: Store) -> None:
@@ -283,3 +299,271 @@ async def test_costs_are_shared_by_store_instances(store: Store, store_url: str)
         ))  # fmt: skip
         totals = await other.cost_totals(conversation_id="shared", tenant="acme", day="2025-10-09")
     assert totals.conversation_usd == pytest.approx(5.0)
+
+
+# The escalation queue (open → claimed → resolved) and API keys. The runtime's use is tested in
+# tests/escalation.
+
+_OLD_ESCALATIONS = """CREATE TABLE fd_escalations (
+    id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, status TEXT NOT NULL,
+    reason TEXT NOT NULL, category TEXT, confidence DOUBLE PRECISION, priority INTEGER NOT NULL,
+    sla_deadline DOUBLE PRECISION NOT NULL, package TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL
+)"""
+
+
+async def _tickets(store: Store, n: int, **fields: Any) -> list[Escalation]:
+    return [
+        await store.create_escalation(Escalation(conversation_id=f"c{i}", reason="complaint",
+                                                 sla_deadline=time.time() + 3600, **fields))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+async def test_claim_then_resolve(store: Store) -> None:
+    (ticket,) = await _tickets(store, 1)
+    assert (ticket.claimed_by, ticket.claimed_at, ticket.resolved_at, ticket.resume_bot) == (
+        None, None, None, None,
+    )  # fmt: skip
+    claimed = await store.claim_escalation(ticket.id, "alice")
+    assert claimed is not None
+    assert (claimed.status, claimed.claimed_by) == ("claimed", "alice")
+    assert claimed.claimed_at is not None
+    assert claimed.claimed_at >= ticket.created_at
+    assert claimed.package == ticket.package
+    assert await store.claim_escalation(ticket.id, "bob") is None
+    assert await store.resolve_escalation(ticket.id, "bob", resume_bot=True) is None
+    resolved = await store.resolve_escalation(ticket.id, "alice", resume_bot=False)
+    assert resolved is not None
+    assert (resolved.status, resolved.resume_bot, resolved.claimed_by) == (
+        "resolved", False, "alice",
+    )  # fmt: skip
+    assert resolved.resolved_at is not None
+    assert await store.get_escalation(ticket.id) == resolved
+    assert await store.resolve_escalation(ticket.id, "alice", resume_bot=True) is None
+    assert await store.claim_escalation(ticket.id, "alice") is None
+
+
+async def test_unknown_tickets_and_unclaimed_ones(store: Store) -> None:
+    assert await store.claim_escalation("esc_missing", "alice") is None
+    assert await store.resolve_escalation("esc_missing", "alice", resume_bot=True) is None
+    (ticket,) = await _tickets(store, 1)
+    # an operator resolves only what they claimed; an admin ("*") resolves any open ticket
+    assert await store.resolve_escalation(ticket.id, "alice", resume_bot=True) is None
+    resolved = await store.resolve_escalation(ticket.id, ADMIN_OPERATOR, resume_bot=True)
+    assert resolved is not None
+    assert (resolved.status, resolved.resume_bot) == ("resolved", True)
+    assert await store.resolve_escalation(ticket.id, ADMIN_OPERATOR, resume_bot=True) is None
+
+
+async def test_an_admin_resolves_a_ticket_claimed_by_someone_else(store: Store) -> None:
+    (ticket,) = await _tickets(store, 1)
+    await store.claim_escalation(ticket.id, "alice")
+    resolved = await store.resolve_escalation(ticket.id, ADMIN_OPERATOR, resume_bot=False)
+    assert resolved is not None
+    assert (resolved.status, resolved.claimed_by) == ("resolved", "alice")
+
+
+async def test_each_ticket_is_claimed_exactly_once(store: Store, store_url: str) -> None:
+    # 50 claimers over 4 store instances (separate connections), each trying all 20 tickets
+    tickets = await _tickets(store, 20)
+    others = [open_store(store_url) for _ in range(3)]
+    await asyncio.gather(*(s.open() for s in others))
+    try:
+        instances = [store, *others]
+
+        async def claimer(i: int) -> list[str]:
+            order = [t.id for t in tickets]
+            random.Random(i).shuffle(order)
+            won = []
+            for ticket_id in order:
+                claimed = await instances[i % 4].claim_escalation(ticket_id, f"op-{i}")
+                if claimed is not None:
+                    assert claimed.claimed_by == f"op-{i}"
+                    won.append(ticket_id)
+            return won
+
+        results = await asyncio.gather(*(claimer(i) for i in range(50)))
+    finally:
+        for opened in others:
+            await opened.close()
+    won = [ticket_id for ids in results for ticket_id in ids]
+    assert sorted(won) == sorted(t.id for t in tickets)
+    owners = {ticket_id: f"op-{i}" for i, ids in enumerate(results) for ticket_id in ids}
+    for ticket in await store.list_escalations(status="claimed"):
+        assert ticket.claimed_by == owners[ticket.id]
+
+
+_CLAIMER = """
+import asyncio, json, sys
+from frontdesk.store import open_store
+
+async def main() -> None:
+    async with open_store(sys.argv[1]) as store:
+        ids = json.loads(sys.argv[2])
+        print("ready", flush=True)
+        sys.stdin.readline()
+        won = [i for i in ids if await store.claim_escalation(i, sys.argv[3]) is not None]
+        print(json.dumps(won), flush=True)
+
+asyncio.run(main())
+"""
+
+
+async def test_claims_across_processes_on_sqlite(tmp_path: Path) -> None:
+    # this process and a child claim the same 20 tickets at once, through one SQLite file
+    url = f"sqlite:///{tmp_path / 'frontdesk.sqlite3'}"
+    async with open_store(url) as store:
+        tickets = await _tickets(store, 20)
+        ids = [t.id for t in tickets]
+        children = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-c", _CLAIMER, url, json.dumps(ids[::step]), f"proc-{n}",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            )
+            for n, step in enumerate((-1,))
+        ]  # fmt: skip
+        for child in children:
+            assert child.stdout is not None
+            assert (await child.stdout.readline()).strip() == b"ready"
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write(b"go\n")
+            await child.stdin.drain()
+
+        async def here(i: int) -> list[str]:
+            order = ids[i % 20 :] + ids[: i % 20]
+            return [t for t in order if await store.claim_escalation(t, f"local-{i}")]
+
+        local = await asyncio.gather(*(here(i) for i in range(10)))
+        remote = [json.loads((await child.communicate())[0]) for child in children]
+        assert all(child.returncode == 0 for child in children)
+    won = [t for ids_won in [*local, *remote] for t in ids_won]
+    assert sorted(won) == sorted(ids)
+
+
+async def test_requeue_overdue_open_tickets(store: Store) -> None:
+    now = time.time()
+    late = await store.create_escalation(
+        Escalation(conversation_id="c1", reason="complaint", priority=2, sla_deadline=now - 1)
+    )
+    urgent = await store.create_escalation(
+        Escalation(conversation_id="c2", reason="emergency", priority=0, sla_deadline=now - 1)
+    )
+    on_time = await store.create_escalation(
+        Escalation(conversation_id="c3", reason="legal", priority=2, sla_deadline=now + 600)
+    )
+    sla = SlaPolicy(minutes={0: 1.0, 1: 2.0, 2: 10.0}, claim_timeout_s=60)
+    requeued = {e.id: e for e in await store.requeue_overdue(now, sla=sla)}
+    assert set(requeued) == {late.id, urgent.id}
+    assert (requeued[late.id].priority, requeued[late.id].status) == (1, "open")
+    assert requeued[late.id].sla_deadline == pytest.approx(now + 120)
+    assert requeued[urgent.id].priority == 0
+    assert requeued[urgent.id].sla_deadline == pytest.approx(now + 60)
+    assert await store.get_escalation(late.id) == requeued[late.id]
+    assert await store.get_escalation(on_time.id) == on_time
+    # not overdue any more: a second sweep at the same time finds nothing
+    assert await store.requeue_overdue(now, sla=sla) == []
+
+
+async def test_requeue_returns_a_claim_nobody_answered_to_the_queue(store: Store) -> None:
+    silent, answered = await _tickets(store, 2)
+    for ticket in (silent, answered):
+        await store.claim_escalation(ticket.id, "alice")
+    await store.append_message(answered.conversation_id, "operator", "Hello, this is Alice")
+    sla = SlaPolicy(claim_timeout_s=60)
+    assert await store.requeue_overdue(time.time(), sla=sla) == []  # within the timeout
+    later = time.time() + 120
+    (requeued,) = await store.requeue_overdue(later, sla=sla)
+    assert requeued.id == silent.id
+    assert (requeued.status, requeued.claimed_by, requeued.claimed_at) == ("open", None, None)
+    assert requeued.priority == 1
+    assert requeued.sla_deadline == pytest.approx(sla.deadline(1, later))
+    assert (await store.get_escalation(answered.id)).status == "claimed"  # type: ignore[union-attr]
+    assert await store.claim_escalation(silent.id, "bob") is not None
+
+
+async def test_concurrent_sweeps_requeue_each_ticket_once(store: Store, store_url: str) -> None:
+    now = time.time()
+    tickets = [
+        await store.create_escalation(
+            Escalation(conversation_id=f"c{i}", reason="complaint", sla_deadline=now - 1)
+        )
+        for i in range(10)
+    ]
+    async with open_store(store_url) as other:
+        sweeps = await asyncio.gather(
+            *((store if i % 2 else other).requeue_overdue(now) for i in range(6))
+        )
+    requeued = [e.id for sweep in sweeps for e in sweep]
+    assert sorted(requeued) == sorted(t.id for t in tickets)
+
+
+async def test_active_escalation_of_a_conversation(store: Store) -> None:
+    assert await store.active_escalation("c1") is None
+    first = await store.create_escalation(Escalation(conversation_id="c1", reason="legal"))
+    await store.create_escalation(Escalation(conversation_id="c2", reason="legal"))
+    assert await store.active_escalation("c1") == first
+    await store.claim_escalation(first.id, "alice")
+    active = await store.active_escalation("c1")
+    assert active is not None
+    assert (active.id, active.status) == (first.id, "claimed")
+    await store.resolve_escalation(first.id, "alice", resume_bot=True)
+    assert await store.active_escalation("c1") is None
+
+
+async def test_conversation_tenant_is_the_tenant_of_its_first_message(store: Store) -> None:
+    assert await store.conversation_tenant("c1") is None
+    await store.append_message("c1", "user", "hello", tenant="acme")
+    await store.append_message("c1", "user", "again", tenant="intruder")
+    assert await store.conversation_tenant("c1") == "acme"
+
+
+async def test_api_keys(store: Store) -> None:
+    digest = hashlib.sha256(b"secret-key").hexdigest()
+    client = await store.create_api_key(ApiKey(name="web", role="client", key_hash=digest))
+    assert client.tenant == client.id
+    admin = await store.create_api_key(
+        ApiKey(name="ops", role="admin", key_hash="0" * 64, tenant="acme")
+    )
+    assert await store.api_key_by_hash(digest) == client
+    assert await store.api_key_by_hash("f" * 64) is None
+    assert [k.id for k in await store.list_api_keys()] == [client.id, admin.id]
+    assert await store.revoke_api_key(client.id)
+    assert not await store.revoke_api_key(client.id)
+    assert not await store.revoke_api_key("key_missing")
+    assert await store.api_key_by_hash(digest) is None
+    listed = {k.id: k for k in await store.list_api_keys()}
+    assert listed[client.id].revoked_at is not None
+    assert listed[admin.id] == admin
+    with pytest.raises(StoreError):  # a hash is unique
+        await store.create_api_key(ApiKey(name="dup", role="client", key_hash=digest))
+
+
+async def test_an_older_database_gains_the_new_columns(store_url: str) -> None:
+    # a database created before the queue had claims: its tickets stay readable and claimable
+    if store_url.startswith("sqlite:///"):
+        with sqlite3.connect(store_url.removeprefix("sqlite:///")) as conn:
+            conn.execute(_OLD_ESCALATIONS)
+            conn.execute(
+                "INSERT INTO fd_escalations VALUES ('esc_old', 'c1', 'open', 'legal', NULL, "
+                "NULL, 2, 0, '{}', 1, 1)"
+            )
+    else:
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(store_url, autocommit=True) as conn:
+            await conn.execute(_OLD_ESCALATIONS)
+            await conn.execute(
+                "INSERT INTO fd_escalations VALUES ('esc_old', 'c1', 'open', 'legal', NULL, "
+                "NULL, 2, 0, '{}', 1, 1)"
+            )
+    for _ in range(2):  # and migrating is idempotent
+        async with open_store(store_url) as store:
+            old = await store.get_escalation("esc_old")
+            assert old is not None
+            assert (old.reason, old.claimed_by, old.resume_bot) == ("legal", None, None)
+    async with open_store(store_url) as store:
+        claimed = await store.claim_escalation("esc_old", "alice")
+        assert claimed is not None
+        assert claimed.claimed_by == "alice"

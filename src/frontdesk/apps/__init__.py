@@ -9,6 +9,7 @@ from collections.abc import Callable
 from frontdesk.config import Settings
 from frontdesk.errors import ConfigError
 from frontdesk.runtime import App
+from frontdesk.telemetry import Telemetry
 
 APPS: dict[str, str] = {"clinic": "frontdesk.apps.clinic:build_app"}
 
@@ -29,4 +30,8 @@ def load_app(name: str, settings: Settings) -> App:
     factory: Callable[[Settings], App] | None = getattr(module, attr, None)
     if factory is None:
         raise ConfigError(f"app module {module_name!r} has no function {attr!r}")
-    return factory(settings)
+    app = factory(settings)
+    if settings.traces != "off" or settings.capture_content:
+        # FRONTDESK_TRACES / FRONTDESK_CAPTURE_CONTENT configure any app loaded by name
+        app.telemetry = Telemetry.from_settings(settings)
+    return app

@@ -1,16 +1,23 @@
 """Router → specialists, compiled to a LangGraph graph.
 
     route ──► clarify                     (low confidence, small margin, out of scope)
-          ├─► escalate                    (escalation category, a person asked for, repeated
+          ├─► escalate                    (escalation category, a person asked for, still
+          │                                unsure after a clarification, repeated
           │                                clarification)
-          └─► <specialist> ──► escalate?  (a guardrail block that asks for a human)
+          └─► <specialist> ──► escalate?  (a guardrail block that asks for a human, a budget
+                                           or limit stop)
 
 The graph's state is per conversation (the checkpointer's thread id is the conversation id):
 it carries the pending clarification and the count of clarifications in a row across turns.
 Everything a node needs for the current request arrives in the typed `TurnContext`, whose
 `RequestContext` meters every model call (the cascade router's and the specialists') in the
 request's cost ledger. A specialist stopped by a budget hands over to `escalate` when
-`Services.escalate_on_budget` is set.
+`Services.escalate_on_budget` is set. The triggers are the pattern's `EscalationRules`.
+
+The `escalate` node opens the ticket, then pauses the graph with LangGraph's `interrupt()` until
+an operator resolves the ticket; `App.resolve` resumes it with `Command(resume=...)`. Resuming
+re-runs the node from its start, so what it does before the interrupt is idempotent: the
+ticket's id is derived from the turn's trace id, and an existing ticket is not created again.
 """
 
 from __future__ import annotations
@@ -24,13 +31,22 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
 
 from frontdesk.agents import AgentResult, Specialist, StopReason, run_specialist
 from frontdesk.context import RequestContext
 from frontdesk.errors import ConfigError
 from frontdesk.messages import Message
 from frontdesk.models.base import Model
-from frontdesk.patterns.escalation import Handoff, PersonRequestDetector, build_escalation
+from frontdesk.patterns.escalation import (
+    EscalationRules,
+    Handoff,
+    PersonRequestDetector,
+    build_escalation,
+    clarification_attempts,
+    failure_reason,
+    turn_escalation_id,
+)
 from frontdesk.routing import (
     OUT_OF_SCOPE,
     UNCLEAR,
@@ -47,7 +63,6 @@ from frontdesk.tools import ToolContext
 DEFAULT_HANDOFF_REPLY = (
     "I've passed your message to a member of our team, who will reply here as soon as possible."
 )
-MAX_CLARIFICATIONS_IN_A_ROW = 2
 _ORDINAL_WORDS = (
     ("1", "one", "first", "former", "top"),
     ("2", "two", "second", "latter", "bottom"),
@@ -83,6 +98,10 @@ class TurnState(TypedDict, total=False):
     pending: dict[str, Any] | None
     clarifications: int
     escalate: dict[str, Any] | None
+    trace_id: str
+    """The turn's trace id (it names the ticket a turn opens, also when the turn is resumed)."""
+    handback: dict[str, Any] | None
+    """How the last escalation was resolved (the value `App.resolve` resumed the graph with)."""
 
 
 @dataclass(kw_only=True)
@@ -133,6 +152,8 @@ class RouterSpecialist:
     """category → how to name it to a user in a clarification ("a question about a bill")."""
     router: Router | None = None
     escalate_on_repeated_clarification: bool = True
+    escalation: EscalationRules = field(default_factory=EscalationRules)
+    """When to hand a conversation to a human (`escalate` adds categories to its own)."""
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.specialists]
@@ -182,9 +203,13 @@ class RouterSpecialist:
     def apply_policies(self, decision: RouteDecision, text: str) -> RouteDecision:
         """Turn a router's decision into the pattern's action: escalation categories escalate
         (unless the router asked to clarify), and so does an explicit request for a person."""
-        if decision.category in self.escalate and decision.action != "clarify":
+        sensitive = decision.category in self.escalate or (
+            decision.category in self.escalation.categories
+        )
+        if sensitive and decision.action != "clarify":
             decision.action = "escalate"
-        if PersonRequestDetector(patterns=self.person_patterns)(text):
+        asks = self.escalation.person_requested and self.person_patterns
+        if asks and PersonRequestDetector(patterns=self.person_patterns)(text):
             decision.action, decision.reason = "escalate", "person_requested"
         return decision
 
@@ -213,6 +238,7 @@ def compile_router_specialist(
 ) -> CompiledStateGraph[TurnState, TurnContext, TurnState, TurnState]:
     """Compile the pattern into a LangGraph graph bound to `services`."""
     specialists = {s.name: s for s in pattern.specialists}
+    rules = pattern.escalation
 
     async def route(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
         ctx = runtime.context
@@ -237,6 +263,11 @@ def compile_router_specialist(
                 # is recorded by the reason, not by inflating the number
                 decision.confidence = float(option["confidence"])
                 text = f"{original}\n{text}"
+            elif (
+                decision.action == "clarify" or decision.category not in specialists
+            ) and decision.confidence < rules.min_confidence:
+                # asking again will not help: the router is still unsure after a question
+                decision.action, decision.reason = "escalate", "low_confidence"
         ctx.decisions.append(decision)
         await services.store.record_decision(
             DecisionRecord(
@@ -260,7 +291,8 @@ def compile_router_specialist(
         if decision["action"] == "escalate":
             return "escalate"
         if decision["action"] == "clarify" or decision["category"] not in specialists:
-            too_many = state.get("clarifications", 0) >= MAX_CLARIFICATIONS_IN_A_ROW
+            limit = rules.max_clarifications
+            too_many = limit is not None and state.get("clarifications", 0) >= limit
             if too_many and pattern.escalate_on_repeated_clarification:
                 return "escalate"
             return "clarify"
@@ -311,25 +343,42 @@ def compile_router_specialist(
         previous = state.get("reply") or {}
         requested = state.get("escalate") or {}
         category = decision.get("category")
+        confidence = decision.get("confidence")
+        attempts: list[dict[str, Any]] = list(requested.get("attempts", []))
+        history = await services.store.history(ctx.conversation_id)
         if requested.get("reason"):
             reason = requested["reason"]
+            detail = next((a["why"] for a in attempts if a.get("why")), reason)
         elif decision.get("reason") == "person_requested":
-            reason = "person_requested"
+            reason, detail = "person_requested", "the user asked for a person"
+        elif decision.get("reason") == "low_confidence" and decision.get("action") == "escalate":
+            reason = "low_confidence"  # (the router's own low_confidence only asks to clarify)
+            detail = (f"router confidence {confidence:.2f} < {rules.min_confidence:g} on the "
+                      f"message after a clarification question")  # fmt: skip
+            attempts = clarification_attempts(history)
         elif decision.get("action") == "escalate" and category:
             reason = category
+            detail = f"the message was classified as {category} (confidence {confidence:.2f})"
         else:
             reason = "repeated_clarification"
-        history = await services.store.history(ctx.conversation_id)
-        escalation = build_escalation(
-            Handoff(
-                conversation_id=ctx.conversation_id, reason=reason, category=category,
-                confidence=decision.get("confidence"),
-                alternatives=decision.get("alternatives", []),
-                attempts=list(requested.get("attempts", [])), trace_id=ctx.trace_id,
-            ),
-            history,
-        )  # fmt: skip
-        await services.store.create_escalation(escalation)
+            asked = state.get("clarifications", 0)
+            detail = (f"the message would have been clarification {asked + 1} in a row (more "
+                      f"than {rules.max_clarifications})")  # fmt: skip
+            attempts = clarification_attempts(history)
+        # idempotent: resuming after the interrupt below runs this node again
+        trace_id = state.get("trace_id") or ctx.trace_id
+        ticket_id = turn_escalation_id(ctx.conversation_id, trace_id)
+        escalation = await services.store.get_escalation(ticket_id)
+        if escalation is None:
+            escalation = build_escalation(
+                Handoff(
+                    conversation_id=ctx.conversation_id, reason=reason, category=category,
+                    confidence=confidence, alternatives=decision.get("alternatives", []),
+                    attempts=attempts, detail=detail, trace_id=trace_id,
+                ),
+                history, rules=rules, escalation_id=ticket_id,
+            )  # fmt: skip
+            await services.store.create_escalation(escalation)
         parts: list[str] = []
         if category is not None and category in pattern.safety_replies:
             parts.append(pattern.safety_replies[category])
@@ -351,9 +400,15 @@ def compile_router_specialist(
             stop_reason=stop_reason,
         )
         reply["escalation_id"] = escalation.id
+        reply["escalation_reason"] = reason  # for the escalation metrics (by reason)
         if requested:
             reply["error"] = previous.get("error")
-        return {"reply": reply, "escalate": None, "pending": None, "clarifications": 0}
+        # the turn ends here with `reply`; the graph waits for the operator's resolution
+        resolution = interrupt({"escalation_id": escalation.id, "reply": reply})
+        return {
+            "reply": None, "escalate": None, "pending": None, "clarifications": 0,
+            "handback": resolution,
+        }  # fmt: skip
 
     def specialist_node(specialist: Specialist) -> Callable[..., Any]:
         async def run(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
@@ -372,8 +427,10 @@ def compile_router_specialist(
             reply["error"] = result.error
             update: TurnState = {"reply": reply}
             reason = result.escalate_reason
-            if reason is None and result.stop_reason == "budget_exceeded":
-                reason = "budget_exceeded" if services.escalate_on_budget else None
+            stopped = result.stop_reason
+            budget_ok = stopped != "budget_exceeded" or services.escalate_on_budget
+            if reason is None and stopped != "completed" and stopped in rules.stop_reasons:
+                reason = stopped if budget_ok else None
             if reason is not None:
                 update["escalate"] = {"reason": reason, "attempts": [_attempt(result)]}
             return update
@@ -447,6 +504,7 @@ def _resolve_clarification(
 def _attempt(result: AgentResult) -> dict[str, Any]:
     return {
         "agent": result.agent,
+        "why": failure_reason(result.stop_reason, blocked=result.blocked, error=result.error),
         "stop_reason": result.stop_reason,
         "blocked": result.blocked,
         "error": result.error,

@@ -186,6 +186,11 @@ class EmbeddingRouter(Router):
             self.embedder = default_embedder()
         return self.embedder
 
+    def warm_up(self) -> None:
+        """Load the encoder and run it once (blocking: call it in a worker thread). A router
+        loaded from its cache otherwise loads the encoder on its first message."""
+        self._encoder().embed(["warm up"])
+
     @property
     def categories(self) -> list[str]:
         """The categories this router can return (out-of-scope excluded)."""

@@ -73,14 +73,26 @@ def train_and_evaluate(
     neighbour_weight: float = 0.0,
     ngram_weight: float = 1.0,
     int8: bool = False,
+    oos_for_calibration: bool = False,
 ) -> tuple[EmbeddingRouter, RouterReport]:
     """Train a router on `train`, calibrate it on `val`, score it on `test`. With `fine_tune`,
     the encoder is first fine-tuned on `train` (saved under `out_dir/encoder`, else a
     temporary directory) and the router routes with it. With `int8`, the encoder (bundled or
-    fine-tuned) runs with 8-bit linear layers, for training and routing alike."""
+    fine-tuned) runs with 8-bit linear layers, for training and routing alike.
+
+    With `oos_for_calibration`, the out-of-scope examples of `train` are not trained on (no
+    `oos` class, no negatives when fine-tuning) but added to the calibration set: the
+    threshold is then chosen on out-of-scope messages the router has never seen, like the
+    ones it will meet, so the out-of-scope recall it targets holds on new data. Trained on, they
+    make the calibration set's out-of-scope messages look easier than new ones (docs/routing.md)."""
     check_training(train)
     if val is None:
         train, val = split_validation(train)
+    if oos_for_calibration:
+        held = [i for i in train if i.label in NOT_ROUTED]
+        train = [i for i in train if i.label not in NOT_ROUTED]
+        val = [*val, *held]
+        check_training(train)
     known = {i.label for i in train}
     check_known_labels(val, known, name="validation data")
     check_known_labels(test, known, name="test data")

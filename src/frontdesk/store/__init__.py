@@ -1,4 +1,5 @@
-"""Stores: conversations, escalations, decisions, model-call costs and graph checkpoints.
+"""Stores: conversations, escalations, API keys, decisions, model-call costs and graph
+checkpoints.
 
 `open_store(url)` picks the backend from the URL: `postgresql://…` (or `postgres://…`) for
 PostgreSQL, `sqlite:///path` or a plain path for SQLite.
@@ -10,6 +11,10 @@ from pathlib import Path
 
 from frontdesk.errors import ConfigError
 from frontdesk.store.base import (
+    ADMIN_OPERATOR,
+    DEFAULT_SLA,
+    ApiKey,
+    ApiKeyRole,
     CostRecord,
     CostTotals,
     DecisionRecord,
@@ -17,6 +22,7 @@ from frontdesk.store.base import (
     EscalationStatus,
     Lease,
     Role,
+    SlaPolicy,
     Store,
     StoredMessage,
     check_conversation_id,
@@ -48,6 +54,10 @@ def open_store(url: str) -> Store:
 
 
 __all__ = [
+    "ADMIN_OPERATOR",
+    "DEFAULT_SLA",
+    "ApiKey",
+    "ApiKeyRole",
     "CostRecord",
     "CostTotals",
     "DecisionRecord",
@@ -55,6 +65,7 @@ __all__ = [
     "EscalationStatus",
     "Lease",
     "Role",
+    "SlaPolicy",
     "Store",
     "StoredMessage",
     "check_conversation_id",

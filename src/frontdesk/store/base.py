@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -26,6 +26,9 @@ from frontdesk.errors import InvalidInput
 
 Role = Literal["user", "assistant", "operator", "system"]
 EscalationStatus = Literal["open", "claimed", "resolved"]
+ApiKeyRole = Literal["client", "operator", "admin"]
+ADMIN_OPERATOR = "*"
+"""The operator name that resolves any ticket, whoever claimed it (an admin)."""
 
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
@@ -99,6 +102,54 @@ class Escalation:
     package: dict[str, Any] = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    claimed_by: str | None = None
+    """The operator holding the ticket (set by `claim_escalation`, cleared by a requeue)."""
+    claimed_at: float | None = None
+    resolved_at: float | None = None
+    resume_bot: bool | None = None
+    """Set on resolve: True hands the conversation back to the bot, False keeps it with humans."""
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class SlaPolicy:
+    """When tickets are overdue. An open ticket must be claimed before its `sla_deadline`
+    (`minutes[priority]` after it was created or last requeued); a claimed ticket whose operator
+    has not replied within `claim_timeout_s` of claiming it goes back to the queue. Either way
+    `requeue_overdue` raises its priority by one (0 is the most urgent) and gives it a new
+    deadline for that priority."""
+
+    minutes: Mapping[int, float] = field(
+        default_factory=lambda: {0: 5.0, 1: 15.0, 2: 240.0, 3: 1440.0}
+    )
+    default_minutes: float = 240.0
+    claim_timeout_s: float = 900.0
+
+    def deadline(self, priority: int, now: float) -> float:
+        """The SLA deadline of a ticket of `priority` (re)queued at `now`."""
+        return now + self.minutes.get(priority, self.default_minutes) * 60
+
+
+DEFAULT_SLA = SlaPolicy()
+
+
+@dataclass(kw_only=True, slots=True)
+class ApiKey:
+    """An API key of the HTTP service, stored hashed (`key_hash`: the sha256 hex digest of the
+    key; the key itself is shown once, when created). A client's conversations are stored with
+    `tenant`; `revoked_at` is set once the key is revoked."""
+
+    id: str = field(default_factory=lambda: new_id("key"))
+    name: str
+    role: ApiKeyRole
+    key_hash: str
+    tenant: str = ""
+    """Defaults to the key's id."""
+    created_at: float = field(default_factory=time.time)
+    revoked_at: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.tenant:
+            self.tenant = self.id
 
 
 @dataclass(kw_only=True, slots=True)
@@ -221,6 +272,55 @@ class Store(ABC):
         self, *, status: EscalationStatus | None = None, conversation_id: str | None = None
     ) -> list[Escalation]:
         """Escalations, most urgent first, then oldest first."""
+
+    @abstractmethod
+    async def claim_escalation(self, escalation_id: str, operator: str) -> Escalation | None:
+        """Move an open ticket to `claimed` by `operator`, atomically across processes: of many
+        concurrent claimers exactly one gets the ticket back. None when it is not open (already
+        claimed or resolved) or unknown."""
+
+    @abstractmethod
+    async def resolve_escalation(
+        self, escalation_id: str, operator: str, *, resume_bot: bool
+    ) -> Escalation | None:
+        """Resolve a ticket claimed by `operator` (`ADMIN_OPERATOR`, "*", resolves any ticket
+        that is not resolved yet), recording `resume_bot`. None when `operator` may not resolve
+        it: not claimed by them, already resolved, or unknown."""
+
+    @abstractmethod
+    async def requeue_overdue(
+        self, now: float, *, sla: SlaPolicy = DEFAULT_SLA
+    ) -> list[Escalation]:
+        """Apply the SLA rule at time `now` (see `SlaPolicy`): open tickets past their deadline,
+        and claimed tickets without an operator reply within `sla.claim_timeout_s`, are
+        (re)opened with their priority raised by one (not below 0) and a new deadline. Returns
+        them; each overdue ticket is returned by exactly one of several concurrent sweeps."""
+
+    @abstractmethod
+    async def active_escalation(self, conversation_id: str) -> Escalation | None:
+        """The conversation's open or claimed ticket (the newest, should there be several):
+        while there is one, the user's messages go to a human, not the bot."""
+
+    @abstractmethod
+    async def conversation_tenant(self, conversation_id: str) -> str | None:
+        """The tenant that owns a conversation (the one its first message was stored with);
+        None for a conversation with no message."""
+
+    @abstractmethod
+    async def create_api_key(self, key: ApiKey) -> ApiKey:
+        """Persist a new API key."""
+
+    @abstractmethod
+    async def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The key with this sha256 hex digest; None if unknown or revoked."""
+
+    @abstractmethod
+    async def list_api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+
+    @abstractmethod
+    async def revoke_api_key(self, key_id: str) -> bool:
+        """Revoke a key; True if it was active, False if unknown or already revoked."""
 
     @abstractmethod
     async def record_decision(self, record: DecisionRecord) -> None:

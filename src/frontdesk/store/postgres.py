@@ -19,12 +19,15 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from psycopg import AsyncConnection
+from psycopg.errors import UniqueViolation
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from frontdesk.errors import StoreError
 from frontdesk.store import sql
 from frontdesk.store.base import (
+    DEFAULT_SLA,
+    ApiKey,
     CostRecord,
     CostTotals,
     DecisionRecord,
@@ -32,6 +35,7 @@ from frontdesk.store.base import (
     EscalationStatus,
     Lease,
     Role,
+    SlaPolicy,
     Store,
     StoredMessage,
     check_ttl,
@@ -80,6 +84,12 @@ class PostgresStore(Store):
             async with await AsyncConnection.connect(self.url, autocommit=True) as conn:
                 await _lock_schema(conn)
                 for statement in sql.SCHEMA:
+                    await conn.execute(statement)
+                for table, column, kind in sql.ADDED_COLUMNS:
+                    await conn.execute(
+                        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+                    )
+                for statement in sql.AFTER_MIGRATION:
                     await conn.execute(statement)
                 await saver.setup()
         except Exception as exc:
@@ -170,6 +180,54 @@ class PostgresStore(Store):
     ) -> list[Escalation]:
         query, args = sql.select_escalations(status, conversation_id)
         return [sql.escalation_from_row(r) for r in await self._fetch(query, args)]
+
+    async def claim_escalation(self, escalation_id: str, operator: str) -> Escalation | None:
+        now = time.time()
+        rows = await self._fetch(sql.CLAIM_ESCALATION, (operator, now, now, escalation_id))
+        return sql.escalation_from_row(rows[0]) if rows else None
+
+    async def resolve_escalation(
+        self, escalation_id: str, operator: str, *, resume_bot: bool
+    ) -> Escalation | None:
+        now = time.time()
+        args = (now, int(resume_bot), now, escalation_id, operator, operator)
+        rows = await self._fetch(sql.RESOLVE_ESCALATION, args)
+        return sql.escalation_from_row(rows[0]) if rows else None
+
+    async def requeue_overdue(
+        self, now: float, *, sla: SlaPolicy = DEFAULT_SLA
+    ) -> list[Escalation]:
+        rows: list[Any] = []
+        async with self._require_pool().connection() as conn, conn.transaction():
+            for query, args in sql.requeue_queries(sla, now):
+                cursor = await conn.execute(_pg(query), args)
+                rows += await cursor.fetchall()
+        return [sql.escalation_from_row(r) for r in rows]
+
+    async def active_escalation(self, conversation_id: str) -> Escalation | None:
+        rows = await self._fetch(sql.ACTIVE_ESCALATION, (conversation_id,))
+        return sql.escalation_from_row(rows[0]) if rows else None
+
+    async def conversation_tenant(self, conversation_id: str) -> str | None:
+        rows = await self._fetch(sql.CONVERSATION_TENANT, (conversation_id,))
+        return str(rows[0][0]) if rows else None
+
+    async def create_api_key(self, key: ApiKey) -> ApiKey:
+        try:
+            await self._execute(sql.INSERT_API_KEY, sql.api_key_args(key))
+        except UniqueViolation as exc:
+            raise StoreError(f"an API key with this id or hash exists already: {exc}") from exc
+        return key
+
+    async def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        rows = await self._fetch(sql.API_KEY_BY_HASH, (key_hash,))
+        return sql.api_key_from_row(rows[0]) if rows else None
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        return [sql.api_key_from_row(r) for r in await self._fetch(sql.LIST_API_KEYS, ())]
+
+    async def revoke_api_key(self, key_id: str) -> bool:
+        return bool(await self._fetch(sql.REVOKE_API_KEY, (time.time(), key_id)))
 
     async def record_decision(self, record: DecisionRecord) -> None:
         await self._execute(sql.INSERT_DECISION, sql.decision_args(record))

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from frontdesk.store.base import (
+    ADMIN_OPERATOR,
+    ApiKey,
+    ApiKeyRole,
     CostRecord,
     DecisionRecord,
     Escalation,
     EscalationStatus,
     Role,
+    SlaPolicy,
     StoredMessage,
 )
 
@@ -90,7 +94,30 @@ SCHEMA = [
     )""",
     "CREATE INDEX IF NOT EXISTS fd_costs_conv ON fd_costs (conversation_id, created_at)",
     "CREATE INDEX IF NOT EXISTS fd_costs_tenant_day ON fd_costs (tenant, day)",
+    """CREATE TABLE IF NOT EXISTS fd_api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        tenant TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        revoked_at DOUBLE PRECISION
+    )""",
 ]
+
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("fd_escalations", "claimed_by", "TEXT"),
+    ("fd_escalations", "claimed_at", "DOUBLE PRECISION"),
+    ("fd_escalations", "resolved_at", "DOUBLE PRECISION"),
+    ("fd_escalations", "resume_bot", "INTEGER"),
+]
+"""(table, column, type) added to a table after its first release: a backend adds each one that
+an existing database lacks, after `SCHEMA` (SQLite has no `ADD COLUMN IF NOT EXISTS`)."""
+
+AFTER_MIGRATION = [
+    "CREATE INDEX IF NOT EXISTS fd_escalations_conv ON fd_escalations (conversation_id, status)",
+]
+"""Statements that need the added columns."""
 
 UPSERT_CONVERSATION = (
     "INSERT INTO fd_conversations (id, tenant, created_at, updated_at) VALUES (?, ?, ?, ?) "
@@ -109,14 +136,39 @@ HISTORY_TAIL = (
     "SELECT * FROM (SELECT conversation_id, seq, role, text, agent, meta, created_at "
     "FROM fd_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?) AS tail ORDER BY seq"
 )
-INSERT_ESCALATION = (
-    "INSERT INTO fd_escalations (id, conversation_id, status, reason, category, confidence, "
-    "priority, sla_deadline, package, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 ESCALATION_COLUMNS = (
     "id, conversation_id, status, reason, category, confidence, priority, sla_deadline, "
-    "package, created_at, updated_at"
+    "package, created_at, updated_at, claimed_by, claimed_at, resolved_at, resume_bot"
+)
+INSERT_ESCALATION = (
+    f"INSERT INTO fd_escalations ({ESCALATION_COLUMNS}) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# One conditional UPDATE each: the row lock (PostgreSQL re-checks the WHERE after waiting for
+# it) or SQLite's write lock makes exactly one of concurrent callers match.
+CLAIM_ESCALATION = (
+    "UPDATE fd_escalations SET status = 'claimed', claimed_by = ?, claimed_at = ?, "
+    f"updated_at = ? WHERE id = ? AND status = 'open' RETURNING {ESCALATION_COLUMNS}"
+)
+RESOLVE_ESCALATION = (
+    "UPDATE fd_escalations SET status = 'resolved', resolved_at = ?, resume_bot = ?, "
+    "updated_at = ? WHERE id = ? AND ((status = 'claimed' AND claimed_by = ?) "
+    f"OR (status <> 'resolved' AND ? = '{ADMIN_OPERATOR}')) RETURNING {ESCALATION_COLUMNS}"
+)
+ACTIVE_ESCALATION = (
+    f"SELECT {ESCALATION_COLUMNS} FROM fd_escalations WHERE conversation_id = ? "
+    "AND status IN ('open', 'claimed') ORDER BY created_at DESC, id LIMIT 1"
+)
+CONVERSATION_TENANT = "SELECT tenant FROM fd_conversations WHERE id = ?"
+
+API_KEY_COLUMNS = "id, name, role, key_hash, tenant, created_at, revoked_at"
+INSERT_API_KEY = f"INSERT INTO fd_api_keys ({API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+API_KEY_BY_HASH = (
+    f"SELECT {API_KEY_COLUMNS} FROM fd_api_keys WHERE key_hash = ? AND revoked_at IS NULL"
+)
+LIST_API_KEYS = f"SELECT {API_KEY_COLUMNS} FROM fd_api_keys ORDER BY created_at, id"
+REVOKE_API_KEY = (
+    "UPDATE fd_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING id"
 )
 INSERT_DECISION = (
     "INSERT INTO fd_decisions (conversation_id, trace_id, category, confidence, action, reason, "
@@ -203,6 +255,34 @@ def select_escalations(status: str | None, conversation_id: str | None) -> tuple
     return query, args
 
 
+def requeue_queries(sla: SlaPolicy, now: float) -> list[tuple[str, list[Any]]]:
+    """The two UPDATEs of the SLA rule at `now`, with their parameters: overdue open tickets,
+    then claimed tickets with no operator reply since their claim within the timeout. Both
+    raise the priority by one and set the deadline of the new priority."""
+    raised = "CASE WHEN priority > 0 THEN priority - 1 ELSE 0 END"
+    levels = sorted(sla.minutes.items())
+    cases = " ".join("WHEN ? THEN ?" for _ in levels)
+    deadline = f"? + CASE {raised} {cases} ELSE ? END" if levels else "? + ?"
+    deadline_args: list[Any] = [now]
+    for priority, minutes in levels:
+        deadline_args += [priority, minutes * 60]
+    deadline_args.append(sla.default_minutes * 60)
+    common = f"priority = {raised}, sla_deadline = {deadline}, updated_at = ?"
+    overdue_open = (
+        f"UPDATE fd_escalations SET {common} WHERE status = 'open' AND sla_deadline < ? "
+        f"RETURNING {ESCALATION_COLUMNS}"
+    )
+    stale_claim = (
+        f"UPDATE fd_escalations SET status = 'open', claimed_by = NULL, claimed_at = NULL, "
+        f"{common} WHERE status = 'claimed' AND claimed_at < ? AND NOT EXISTS ("
+        "SELECT 1 FROM fd_messages m WHERE m.conversation_id = fd_escalations.conversation_id "
+        "AND m.role = 'operator' AND m.created_at >= fd_escalations.claimed_at) "
+        f"RETURNING {ESCALATION_COLUMNS}"
+    )
+    args = [*deadline_args, now]
+    return [(overdue_open, [*args, now]), (stale_claim, [*args, now - sla.claim_timeout_s])]
+
+
 def message_from_row(row: Sequence[Any]) -> StoredMessage:
     return StoredMessage(
         conversation_id=row[0],
@@ -219,6 +299,8 @@ def escalation_args(e: Escalation) -> list[Any]:
     return [
         e.id, e.conversation_id, e.status, e.reason, e.category, e.confidence, e.priority,
         e.sla_deadline, json.dumps(e.package, ensure_ascii=False), e.created_at, e.updated_at,
+        e.claimed_by, e.claimed_at, e.resolved_at,
+        None if e.resume_bot is None else int(e.resume_bot),
     ]  # fmt: skip
 
 
@@ -235,6 +317,26 @@ def escalation_from_row(row: Sequence[Any]) -> Escalation:
         package=json.loads(row[8]),
         created_at=float(row[9]),
         updated_at=float(row[10]),
+        claimed_by=row[11],
+        claimed_at=None if row[12] is None else float(row[12]),
+        resolved_at=None if row[13] is None else float(row[13]),
+        resume_bot=None if row[14] is None else bool(row[14]),
+    )
+
+
+def api_key_args(k: ApiKey) -> list[Any]:
+    return [k.id, k.name, k.role, k.key_hash, k.tenant, k.created_at, k.revoked_at]
+
+
+def api_key_from_row(row: Sequence[Any]) -> ApiKey:
+    return ApiKey(
+        id=row[0],
+        name=row[1],
+        role=cast(ApiKeyRole, row[2]),
+        key_hash=row[3],
+        tenant=row[4],
+        created_at=float(row[5]),
+        revoked_at=None if row[6] is None else float(row[6]),
     )
 
 

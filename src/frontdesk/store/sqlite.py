@@ -23,6 +23,8 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from frontdesk.errors import StoreError
 from frontdesk.store import sql
 from frontdesk.store.base import (
+    DEFAULT_SLA,
+    ApiKey,
     CostRecord,
     CostTotals,
     DecisionRecord,
@@ -30,6 +32,7 @@ from frontdesk.store.base import (
     EscalationStatus,
     Lease,
     Role,
+    SlaPolicy,
     Store,
     StoredMessage,
     check_ttl,
@@ -52,6 +55,15 @@ def _immediate(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]
         conn.execute("ROLLBACK")
         raise
     return result
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns an older database lacks (inside a write transaction, so two processes
+    opening one file together do not both add them)."""
+    for table, column, kind in sql.ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 class SQLiteStore(Store):
@@ -77,6 +89,9 @@ class SQLiteStore(Store):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             for statement in sql.SCHEMA:
+                conn.execute(statement)
+            _immediate(conn, _migrate)
+            for statement in sql.AFTER_MIGRATION:
                 conn.execute(statement)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
@@ -179,6 +194,66 @@ class SQLiteStore(Store):
         query, args = sql.select_escalations(status, conversation_id)
         rows = await self._run(lambda conn: conn.execute(query, args).fetchall())
         return [sql.escalation_from_row(r) for r in rows]
+
+    async def _returning(self, query: str, args: Sequence[Any]) -> list[Any]:
+        """Rows of a write statement with RETURNING, in an immediate transaction."""
+        return await self._run(
+            lambda conn: _immediate(conn, lambda c: c.execute(query, args).fetchall())
+        )
+
+    async def claim_escalation(self, escalation_id: str, operator: str) -> Escalation | None:
+        now = time.time()
+        rows = await self._returning(sql.CLAIM_ESCALATION, (operator, now, now, escalation_id))
+        return sql.escalation_from_row(rows[0]) if rows else None
+
+    async def resolve_escalation(
+        self, escalation_id: str, operator: str, *, resume_bot: bool
+    ) -> Escalation | None:
+        now = time.time()
+        args = (now, int(resume_bot), now, escalation_id, operator, operator)
+        rows = await self._returning(sql.RESOLVE_ESCALATION, args)
+        return sql.escalation_from_row(rows[0]) if rows else None
+
+    async def requeue_overdue(
+        self, now: float, *, sla: SlaPolicy = DEFAULT_SLA
+    ) -> list[Escalation]:
+        def work(conn: sqlite3.Connection) -> list[Any]:
+            rows: list[Any] = []
+            for query, args in sql.requeue_queries(sla, now):
+                rows += conn.execute(query, args).fetchall()
+            return rows
+
+        rows = await self._run(lambda conn: _immediate(conn, work))
+        return [sql.escalation_from_row(r) for r in rows]
+
+    async def active_escalation(self, conversation_id: str) -> Escalation | None:
+        row = await self._run(
+            lambda conn: conn.execute(sql.ACTIVE_ESCALATION, (conversation_id,)).fetchone()
+        )
+        return None if row is None else sql.escalation_from_row(row)
+
+    async def conversation_tenant(self, conversation_id: str) -> str | None:
+        row = await self._run(
+            lambda conn: conn.execute(sql.CONVERSATION_TENANT, (conversation_id,)).fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    async def create_api_key(self, key: ApiKey) -> ApiKey:
+        await self._run(lambda conn: conn.execute(sql.INSERT_API_KEY, sql.api_key_args(key)))
+        return key
+
+    async def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = await self._run(
+            lambda conn: conn.execute(sql.API_KEY_BY_HASH, (key_hash,)).fetchone()
+        )
+        return None if row is None else sql.api_key_from_row(row)
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        rows = await self._run(lambda conn: conn.execute(sql.LIST_API_KEYS).fetchall())
+        return [sql.api_key_from_row(r) for r in rows]
+
+    async def revoke_api_key(self, key_id: str) -> bool:
+        return bool(await self._returning(sql.REVOKE_API_KEY, (time.time(), key_id)))
 
     async def record_decision(self, record: DecisionRecord) -> None:
         await self._run(lambda conn: conn.execute(sql.INSERT_DECISION, sql.decision_args(record)))
