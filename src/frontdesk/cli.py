@@ -317,22 +317,29 @@ def analyze(
 
     from frontdesk.context import RequestContext
     from frontdesk.medical.ingest import read_report
+    from frontdesk.telemetry import Telemetry
 
     try:
         text = read_report(file)
         settings = load_settings()
-        request = RequestContext.new(budget=settings.budget(), prices=settings.price_table())
+        telemetry = Telemetry.from_settings(settings)  # FRONTDESK_TRACES: the run's trace
+        request = RequestContext.new(
+            budget=settings.budget(), prices=settings.price_table(), telemetry=telemetry
+        )
     except (InvalidInput, ConfigError) as exc:
         _fail(str(exc))
     from frontdesk.medical.console import StageDisplay
     from frontdesk.medical.pipeline import analyze_report
 
     async def work() -> dict[str, Any]:
-        with StageDisplay(err) as display:
-            result = await analyze_report(
-                text, debate=debate, model=settings.model, request=request,
-                progress=display.update,
-            )  # fmt: skip
+        try:
+            with StageDisplay(err) as display:
+                result = await analyze_report(
+                    text, debate=debate, model=settings.model, request=request,
+                    progress=display.update,
+                )  # fmt: skip
+        finally:
+            telemetry.shutdown()
         return result.to_json()
 
     result = _run(work)

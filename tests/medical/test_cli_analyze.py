@@ -19,11 +19,14 @@ REPORTS = Path(__file__).parent / "reports"
 CONTRACT = {"labs", "medications", "diagnoses", "findings", "summary_markdown"}
 
 
-def analyze(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+def analyze(
+    *args: str, data_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(data_dir),
         "FRONTDESK_DATA_DIR": str(data_dir),
+        **(env or {}),
     }
     return subprocess.run(
         [FRONTDESK, "analyze", *args], capture_output=True, text=True, timeout=300,
@@ -33,9 +36,21 @@ def analyze(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
 
 def test_json_prints_the_contract_object_alone_on_stdout(tmp_path: Path) -> None:
     report = REPORTS / "05-nephrology-consult.txt"
-    done = analyze(str(report), "--debate", "--json", data_dir=tmp_path)
+    spans = tmp_path / "spans.jsonl"
+    done = analyze(
+        str(report), "--debate", "--json", data_dir=tmp_path,
+        env={"FRONTDESK_TRACES": f"file:{spans}"},
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # nothing but the JSON on stdout
+    # one trace: the pipeline, each stage and each analyst a span of it
+    exported = [json.loads(line) for line in spans.read_text().splitlines()]
+    assert len({span["context"]["trace_id"] for span in exported}) == 1
+    names = {span["name"] for span in exported}
+    assert {"invoke_agent report", "invoke_agent report.extract"} <= names
+    assert {
+        f"invoke_agent differential.{a}" for a in ("broad", "conservative", "specialist")
+    } <= names
     assert set(result) >= CONTRACT
     assert result["stop_reason"] == "completed"
     labs = {(lab["name"], lab["value"]): lab for lab in result["labs"]}

@@ -60,7 +60,7 @@ from frontdesk.patterns.steps import (
     RunStopReason,
     StepContext,
     call,
-    check_share,
+    check_step,
     emit,
     run_step,
     step_context,
@@ -112,11 +112,7 @@ class Analyst(Generic[I]):
     description: str = ""
 
     def __post_init__(self) -> None:
-        if not self.name or not self.name.strip():
-            raise ConfigError("an analyst needs a non-empty name")
-        if not callable(self.run):
-            raise ConfigError(f"analyst {self.name!r}: run must be a function, got {self.run!r}")
-        check_share(f"analyst {self.name!r}", self.budget_share)
+        check_step("analyst", self.name, self.run, self.budget_share)
 
 
 @dataclass(kw_only=True, frozen=True)

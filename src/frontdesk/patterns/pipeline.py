@@ -49,7 +49,7 @@ from frontdesk.patterns.steps import (
     ProgressEvent,
     RunStopReason,
     StepContext,
-    check_share,
+    check_step,
     emit,
     run_step,
     step_context,
@@ -78,11 +78,7 @@ class Stage(Generic[S]):
     description: str = ""
 
     def __post_init__(self) -> None:
-        if not self.name or not self.name.strip():
-            raise ConfigError("a pipeline stage needs a non-empty name")
-        if not callable(self.run):
-            raise ConfigError(f"stage {self.name!r}: run must be a function, got {self.run!r}")
-        check_share(f"stage {self.name!r}", self.budget_share)
+        check_step("pipeline stage", self.name, self.run, self.budget_share)
 
 
 @dataclass(kw_only=True, frozen=True)

@@ -145,6 +145,16 @@ class StepOutcome:
         return self.stop_reason == "completed"
 
 
+def check_step(kind: str, name: str, run: object, share: float | None) -> None:
+    """Raise `ConfigError` unless a step's declaration is usable: a non-empty name, a function
+    to run, a budget share that is None or a fraction in (0, 1]."""
+    if not name or not name.strip():
+        raise ConfigError(f"a {kind} needs a non-empty name")
+    if not callable(run):
+        raise ConfigError(f"{kind} {name!r}: run must be a function, got {run!r}")
+    check_share(f"{kind} {name!r}", share)
+
+
 def check_share(owner: str, share: float | None) -> None:
     """Raise `ConfigError` unless `share` is None or a fraction in (0, 1]."""
     if share is None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from frontdesk.context import RequestContext
 from frontdesk.server.auth import require_role
 from frontdesk.server.schemas import AnalyzeIn
 from frontdesk.server.state import server_state
@@ -52,9 +53,13 @@ async def analyze(
     state = server_state(request)
     # in a thread with its own loop: extraction is CPU-bound and must not stall this loop; the
     # app's budget bounds the request when a model is configured
+    app = state.app
+    request_context = RequestContext.new(
+        budget=app.budget, prices=app.prices, telemetry=app.telemetry
+    )  # traced and metered like a conversation turn
     result = await asyncio.to_thread(
         analyze_report, body.text, debate=body.debate, model=state.report_model,
-        budget=state.app.budget,
+        request=request_context,
     )  # fmt: skip
     out: dict[str, Any] = result.to_json()
     return out
