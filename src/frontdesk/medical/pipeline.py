@@ -269,6 +269,7 @@ def analyze_report_sync(
     progress: ProgressCallback | None = None,
     sex: Sex | None = None,
     analyst_model: str | Model | None = None,
+    request: RequestContext | None = None,
 ) -> ReportResult:
     """`analyze_report` for code that is not async (runs its own event loop)."""
     return asyncio.run(
@@ -280,5 +281,6 @@ def analyze_report_sync(
             progress=progress,
             sex=sex,
             analyst_model=analyst_model,
+            request=request,
         )
     )

@@ -95,8 +95,7 @@ def create_app(
     api.include_router(health.router)
     api.include_router(conversations.router)
     api.include_router(escalations.router)
-    if reports.available():
-        api.include_router(reports.router)
+    api.include_router(reports.router)
     api.include_router(console.router)
     api.mount("/console/static", StaticFiles(directory=console.STATIC), name="console-static")
     # telemetry (/metrics, /dashboard, /v1/decisions) lives in its own module, when present
