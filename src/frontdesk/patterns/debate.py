@@ -83,7 +83,7 @@ class Candidate:
     @property
     def key(self) -> str:
         """What identifies the candidate across analysts: its code, else its label."""
-        return (self.code or self.label).strip().lower()
+        return _identity(self.code, self.label)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -227,7 +227,7 @@ class Option:
 
     @property
     def key(self) -> str:
-        return (self.code or self.label).strip().lower()
+        return _identity(self.code, self.label)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -499,3 +499,8 @@ async def run_debate(
     result: DebateResult = final["result"]
     result.latency_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _identity(code: str | None, label: str) -> str:
+    """A candidate's identity across analysts: its code, else its label, normalised."""
+    return (code or label).strip().lower()
