@@ -373,6 +373,15 @@ def eval_router(
     oos_recall: Annotated[
         float, typer.Option("--oos-recall", help="Out-of-scope recall floor for the threshold.")
     ] = 0.85,
+    floor_confidence: Annotated[
+        float,
+        typer.Option(
+            "--floor-confidence",
+            help="Choose the threshold so the recall floor holds on new messages with this "
+            "probability (a Clopper-Pearson bound on VAL's out-of-scope recall; 0: the floor "
+            "applies to VAL's observed recall).",
+        ),
+    ] = 0.9,
     fine_tune_epochs: Annotated[
         float,
         typer.Option(
@@ -424,7 +433,8 @@ def eval_router(
 
             _, report = train_and_evaluate(
                 train_items, test_items, val=val_items, out_dir=out,
-                oos_recall_floor=oos_recall, progress=stage,
+                oos_recall_floor=oos_recall, floor_confidence=floor_confidence or None,
+                progress=stage,
                 fine_tune=FineTuning(epochs=fine_tune_epochs) if fine_tune_epochs > 0 else None,
                 neighbour_weight=neighbour_weight, ngram_weight=ngram_weight, int8=int8,
                 oos_for_calibration=oos_for_calibration,
@@ -434,10 +444,24 @@ def eval_router(
         result["files"]["report"] = str(out / "report.json")
         return result
 
+    if not 0.0 <= floor_confidence < 1.0:
+        _fail(f"--floor-confidence must be at least 0 and below 1, got {floor_confidence}")
     try:
         result = work()
     except (InvalidInput, ConfigError) as exc:
         _fail(str(exc))
+    if not result["floor_met"]:
+        err.print(
+            f"[yellow]warning:[/] the threshold does not meet the {oos_recall:.0%} out-of-scope "
+            f"recall floor as asked (validation recall {result['val_oos_recall']:.1%}"
+            + (
+                f", {floor_confidence:.0%} lower bound {result['val_oos_recall_bound']:.1%}"
+                if result["val_oos_recall_bound"] is not None
+                else ""
+            )
+            + "): add out-of-scope examples to the validation data, or lower "
+            "--floor-confidence / --oos-recall"
+        )
     if as_json:
         typer.echo(json.dumps(result))
         return

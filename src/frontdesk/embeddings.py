@@ -96,6 +96,11 @@ class _SentenceTransformerEmbedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         model = self._model
         with self._lock:  # torch inference is not re-entrant across threads on one module
+            if self.int8:
+                # dynamic quantisation scales activations by the whole batch's range, so a
+                # text's 8-bit vector would depend on its neighbours in the batch: embed each
+                # text alone, as a routed message is, so training and serving see the same vector
+                return np.concatenate([self._forward(model, [text]) for text in texts])
             if len(texts) <= _DIRECT_BATCH:
                 return self._forward(model, list(texts))
             vectors: Any = model.encode(

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from frontdesk.embeddings import SentenceTransformerEmbedder, default_embedder
+from frontdesk.embeddings import MiniLMEmbedder, SentenceTransformerEmbedder, default_embedder
 from frontdesk.errors import InvalidInput
 from frontdesk.routing import EmbeddingRouter
 from frontdesk.routing.calibration import expected_calibration_error
@@ -128,3 +128,13 @@ def test_an_int8_router_routes_and_reloads_with_the_int8_encoder(tmp_path: Path)
     assert loaded.decide("will it snow tonight").confidence == pytest.approx(
         router.decide("will it snow tonight").confidence, abs=1e-6
     )
+
+
+def test_an_int8_vector_does_not_depend_on_the_batch_it_was_embedded_in() -> None:
+    # dynamic quantisation scales activations by the batch's range: a text embedded with
+    # longer neighbours would get another vector than when it is routed alone
+    encoder = MiniLMEmbedder(int8=True)
+    texts = ["hi", "what is my balance", "please transfer two hundred dollars " * 6, "ok"]
+    batch = encoder.embed(texts)
+    alone = np.concatenate([encoder.embed([t]) for t in texts])
+    assert np.array_equal(batch, alone)

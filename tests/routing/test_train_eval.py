@@ -59,6 +59,30 @@ def test_eval_router_command(tmp_path: Path) -> None:
         assert key in report
     assert json.loads((out / "report.json").read_text())["n_test"] == report["n_test"]
     assert Path(report["files"]["reliability_diagram"]).exists()
+    # a handful of out-of-scope validation examples cannot show an 85 % floor with 90 %
+    # confidence: the threshold falls back to the observed recall, and the command says so
+    assert report["floor_confidence"] == 0.9
+    assert not report["floor_met"]
+    assert report["val_oos_recall"] >= 0.85
+    assert report["val_oos_recall_bound"] < 0.85
+    assert "does not meet the 85% out-of-scope recall floor as asked" in result.stderr
+    assert "lower bound" in result.stderr
+
+
+def test_eval_router_floor_confidence_is_checked_and_can_be_turned_off(tmp_path: Path) -> None:
+    train, val, test = write_split(tmp_path / "data")
+    args = ["eval", "router", "--train", str(train), "--test", str(test), "--val", str(val),
+            "--out", str(tmp_path / "report"), "--json"]  # fmt: skip
+    bad = CliRunner().invoke(cli, [*args, "--floor-confidence", "1.5"])
+    assert bad.exit_code == 2
+    assert "--floor-confidence must be at least 0 and below 1, got 1.5" in bad.stderr
+    plain = CliRunner().invoke(cli, [*args, "--floor-confidence", "0"])
+    assert plain.exit_code == 0, plain.output
+    report = json.loads(plain.stdout.strip().splitlines()[-1])
+    assert report["floor_confidence"] is None
+    assert report["val_oos_recall_bound"] is None
+    assert report["floor_met"]
+    assert "warning" not in plain.stderr
 
 
 def test_eval_router_reports_bad_files_clearly(tmp_path: Path) -> None:

@@ -51,6 +51,15 @@ class RouterReport:
     margin: float = 0.0
     temperature: float = 1.0
     router_version: str = ""
+    oos_recall_floor: float | None = None
+    """The out-of-scope recall the threshold was chosen for, on the validation data."""
+    floor_confidence: float | None = None
+    """With it, the probability asked for that the floor holds on new messages."""
+    val_oos_recall: float | None = None
+    val_oos_recall_bound: float | None = None
+    """The lower confidence bound of the validation recall (with `floor_confidence`)."""
+    floor_met: bool = True
+    """False when the threshold does not reach the floor as asked (see `choose_threshold`)."""
     files: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

@@ -66,6 +66,7 @@ def train_and_evaluate(
     val: Sequence[Labelled] | None = None,
     out_dir: Path | None = None,
     oos_recall_floor: float = 0.85,
+    floor_confidence: float | None = None,
     embedder: Embedder | None = None,
     progress: StageProgress | None = None,
     latency_sample: int = 300,
@@ -84,7 +85,10 @@ def train_and_evaluate(
     `oos` class, no negatives when fine-tuning) but added to the calibration set: the
     threshold is then chosen on out-of-scope messages the router has never seen, like the
     ones it will meet, so the out-of-scope recall it targets holds on new data. Trained on, they
-    make the calibration set's out-of-scope messages look easier than new ones (docs/routing.md)."""
+    make the calibration set's out-of-scope messages look easier than new ones (docs/routing.md).
+
+    With `floor_confidence` (e.g. 0.9), the threshold makes the recall floor hold on new messages
+    with that probability, not just on the validation data (`calibration.choose_threshold`)."""
     check_training(train)
     if val is None:
         train, val = split_validation(train)
@@ -123,7 +127,7 @@ def train_and_evaluate(
     val_vectors = embed("embedding validation data", val)
     router.calibrate(
         [i.text for i in val], [i.label for i in val], vectors=val_vectors,
-        oos_recall_floor=oos_recall_floor,
+        oos_recall_floor=oos_recall_floor, floor_confidence=floor_confidence,
     )  # fmt: skip
     test_vectors = embed("embedding test data", test)
     report = evaluate(
@@ -131,6 +135,11 @@ def train_and_evaluate(
     )
     report.n_train = len(train)
     report.train_s = train_s
+    point = router.operating_point
+    assert point is not None
+    report.oos_recall_floor, report.floor_confidence = oos_recall_floor, floor_confidence
+    report.val_oos_recall, report.val_oos_recall_bound = point.oos_recall, point.oos_recall_bound
+    report.floor_met = point.floor_met
     router.metrics = {k: v for k, v in report.to_json().items() if isinstance(v, int | float)}
     if out_dir is not None:
         path = out_dir / "router.pkl"
