@@ -49,6 +49,7 @@ from frontdesk.patterns import (
 from frontdesk.reply import Reply
 from frontdesk.routing import EmbeddingRouter, RouteDecision, Router, RouteRule
 from frontdesk.runtime import App
+from frontdesk.telemetry import Telemetry
 from frontdesk.tools import Tool, ToolContext, tool
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "StepContext",
     "StopReason",
     "StoreError",
+    "Telemetry",
     "Tool",
     "ToolContext",
     "guardrail",
