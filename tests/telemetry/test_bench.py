@@ -25,8 +25,12 @@ def test_telemetry_overhead_times_every_variant() -> None:
     assert results["off"]["overhead_p50_us"] == 0
 
 
-def test_redaction_recall_reports_both_sets() -> None:
+def test_redaction_recall_reports_every_set() -> None:
     results = run("redaction_recall.py")
     assert isinstance(results, dict)
     assert results["phi_corpus.txt"]["overall"] == 1.0
-    assert 0 < results["phi_heldout.txt"]["overall"] <= 1.0
+    assert results["phi_heldout.txt"]["overall"] == 1.0  # tuned on since session 4
+    # the blind set: measured, never tuned on (0.932 when its figure was written down)
+    blind = results["phi_heldout2.txt"]
+    assert 0.9 <= blind["overall"] <= 1.0
+    assert sum(kind["total"] for kind in blind["per_type"].values()) == 74

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from frontdesk.telemetry import RedactingFilter, Redactor, Telemetry, install_lo
 from .corpus import Identifier, leaked, load_corpus
 
 CORPUS = load_corpus()
+REPORTS = Path(__file__).parents[1] / "medical" / "reports"
 
 
 def test_the_corpus_has_50_texts_covering_every_identifier_type() -> None:
@@ -59,6 +61,59 @@ def test_ordinary_clinic_messages_keep_their_meaning() -> None:
         "I have had a headache for 3 days and a fever of 101",
     ):
         assert redactor.redact(text) == text
+
+
+def _clinical_terms(gold: dict[str, list[dict[str, object]]]) -> set[str]:
+    """The strings of a gold annotation (tests/medical/reports/*.json) that a report may hold
+    verbatim: lab names, values and units, drug names and doses, diagnosis texts."""
+    terms: set[object] = set()
+    for lab in gold["labs"]:
+        value = lab["value"]
+        terms |= {lab["name"], lab["unit"], f"{value:g}" if isinstance(value, float) else value}
+    for medication in gold["medications"]:
+        terms |= {medication["name"], medication["dose"]}
+    terms |= {diagnosis["text"] for diagnosis in gold["diagnoses"]}
+    return {str(term) for term in terms if term is not None and term != ""}
+
+
+def _occurrences(term: str, text: str) -> int:
+    """How often `term` stands in `text` on its own (not inside a longer word or number)."""
+    return len(re.findall(rf"(?<![\w.]){re.escape(term)}(?![\w]|\.\d)", text, re.IGNORECASE))
+
+
+@pytest.mark.parametrize("report", sorted(REPORTS.glob("*.txt")), ids=lambda p: p.stem)
+def test_the_clinical_content_of_the_medical_reports_survives_redaction(report: Path) -> None:
+    """Every lab name, value and unit, drug name and dose and diagnosis text of the report's
+    gold annotation that the report holds verbatim is still there, as often, once redacted."""
+    text = report.read_text(encoding="utf-8")
+    gold = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))
+    redacted = Redactor().redact(text)
+    terms = {t for t in _clinical_terms(gold) if _occurrences(t, text)}
+    assert len(terms) >= 30
+    lost = {t: (_occurrences(t, text), _occurrences(t, redacted)) for t in terms
+            if _occurrences(t, redacted) != _occurrences(t, text)}  # fmt: skip
+    assert not lost, f"clinical terms redacted (count before, after): {lost}"
+
+
+def test_only_the_identifiers_in_the_medical_reports_are_redacted() -> None:
+    """The reports name their clinicians and date their visits, and hold no other identifier:
+    that is all the redactor takes out of them (no reference range, code or dose)."""
+    redactor = Redactor()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for report in sorted(REPORTS.glob("*.txt")):
+        text = report.read_text(encoding="utf-8")
+        if spans := [(f.kind, text[f.start : f.end]) for f in redactor.find(text)]:
+            found[report.stem] = spans
+    assert found == {
+        "01-chf-discharge": [("DATE", "03/02"), ("DATE", "03/06"), ("NAME", "K. Osei")],
+        "03-lab-panel": [("NAME", "A. Lindqvist")],
+        "08-cardiology-afib": [("NAME", "R")],
+        "12-long-discharge-summary": [("NAME", "M. Abernathy"), ("NAME", "J. Patel"),
+                                      ("NAME", "D")],
+        "13-heldout-preop-consult": [("NAME", "T")],
+        "14-heldout-rheumatology": [("DATE", "10/14"), ("NAME", "L"), ("DATE", "10/10")],
+        "16-heldout-hematology-letter": [("NAME", "Dr Okafor"), ("NAME", "H. Whitfield")],
+    }  # fmt: skip
 
 
 def test_the_log_filter_redacts_messages_arguments_and_tracebacks() -> None:
