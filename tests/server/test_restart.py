@@ -54,13 +54,14 @@ def _free_port() -> int:
 class Served:
     """A `frontdesk serve` process."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (data_dir / f"serve-{self.port}.log").open("w")
         self.process = subprocess.Popen(
             [FRONTDESK, "serve", "--port", str(self.port)],
-            env=_environment(data_dir), cwd=data_dir, stdout=self.log, stderr=subprocess.STDOUT,
+            env={**_environment(data_dir), **(env or {})}, cwd=data_dir, stdout=self.log,
+            stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 120
         while True:

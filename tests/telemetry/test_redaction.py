@@ -134,6 +134,21 @@ def test_the_log_filter_redacts_messages_arguments_and_tracebacks() -> None:
     assert "[SSN]" in formatted
 
 
+def test_the_log_filter_can_keep_the_arguments_for_formatters_that_read_them() -> None:
+    # uvicorn's access formatter unpacks record.args: (client, method, path, version, status)
+    args = ("10.1.2.3:5000", "GET", "/v1/conversations/ssn-123-45-6789", "1.1", 401)
+    template = '%s - "%s %s HTTP/%s" %d'
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, template, args, None)
+    assert RedactingFilter(keep_args=True).filter(record)
+    assert isinstance(record.args, tuple)
+    assert record.args[1] == "GET"
+    assert record.args[4] == 401
+    formatted = logging.Formatter().format(record)
+    assert "6789" not in formatted
+    assert "10.1.2.3" not in formatted
+    assert formatted.endswith('HTTP/1.1" 401')
+
+
 def test_no_identifier_reaches_spans_logs_or_metrics_with_content_capture_on(
     clinic_app: App, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -167,7 +167,28 @@ def serve(
         timeout_graceful_shutdown=int(state.options.shutdown_grace_s),
         **uvicorn_options,
     )
+    redact_logs(settings)  # after uvicorn.Config, which sets up uvicorn's own log handlers
     GracefulServer(config, state).run()
 
 
-__all__ = ["PUBLIC_PATHS", "GracefulServer", "create_app", "serve"]
+def redact_logs(settings: Settings) -> None:
+    """Send every log line of the server through the PHI redactor: frontdesk's own (through a
+    root handler at `settings.log_level`, added if there is none) and uvicorn's, access lines
+    included. A message, a URL or an exception can carry what a user typed, whether or not
+    content capture is on."""
+    from frontdesk.telemetry import Redactor, install_log_redaction
+
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(settings.log_level.upper())
+    redactor = Redactor()
+    install_log_redaction(root, redactor)
+    install_log_redaction(logging.getLogger("uvicorn"), redactor)
+    # uvicorn's access formatter reads the arguments (client, method, path, version, status)
+    install_log_redaction(logging.getLogger("uvicorn.access"), redactor, keep_args=True)
+
+
+__all__ = ["PUBLIC_PATHS", "GracefulServer", "create_app", "redact_logs", "serve"]

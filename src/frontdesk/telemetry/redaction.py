@@ -84,15 +84,24 @@ class RedactingFilter(logging.Filter):
     """A logging filter that redacts each record's message (arguments merged in) and its
     formatted exception. Add it to a handler (`handler.addFilter(RedactingFilter())`) to
     cover every logger that reaches the handler; `install_log_redaction` does so for the
-    handlers of a logger (the root logger by default)."""
+    handlers of a logger (the root logger by default).
 
-    def __init__(self, redactor: Redactor | None = None) -> None:
+    With `keep_args`, the message template is left alone and each argument is redacted by itself
+    (numbers stay numbers), for formatters that read `record.args`, such as uvicorn's access
+    log. The recognisers then see an argument without the words around it, so merge (the
+    default) wherever the formatter allows."""
+
+    def __init__(self, redactor: Redactor | None = None, *, keep_args: bool = False) -> None:
         super().__init__()
         self.redactor = redactor or Redactor()
+        self.keep_args = keep_args
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redactor.redact(record.getMessage())
-        record.args = None
+        if self.keep_args and isinstance(record.args, tuple):
+            record.args = tuple(self._argument(a) for a in record.args)
+        else:
+            record.msg = self.redactor.redact(record.getMessage())
+            record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -101,14 +110,22 @@ class RedactingFilter(logging.Filter):
             record.stack_info = self.redactor.redact(record.stack_info)
         return True
 
+    def _argument(self, value: object) -> object:
+        if value is None or isinstance(value, int | float):
+            return value
+        return self.redactor.redact(str(value))
+
 
 def install_log_redaction(
-    logger: logging.Logger | None = None, redactor: Redactor | None = None
+    logger: logging.Logger | None = None,
+    redactor: Redactor | None = None,
+    *,
+    keep_args: bool = False,
 ) -> RedactingFilter:
-    """Add one `RedactingFilter` to every handler of `logger` (default: the root logger) that
-    has none yet; returns the filter."""
+    """Add one `RedactingFilter` (with `keep_args`) to every handler of `logger` (default: the
+    root logger) that has none yet; returns the filter."""
     target = logger or logging.getLogger()
-    log_filter = RedactingFilter(redactor)
+    log_filter = RedactingFilter(redactor, keep_args=keep_args)
     for handler in target.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(log_filter)
