@@ -98,7 +98,7 @@ async def forward_to_human(
             for m in history
         ]
         ticket.package["trace_id"] = trace_id
-        await store.create_escalation(ticket)
+        ticket = await store.create_escalation(ticket)  # or the active one, if another came first
     reply = Reply(
         conversation_id=conversation_id,
         reply=RECEIPT_CLAIMED if ticket.status == "claimed" else RECEIPT_OPEN,

@@ -14,7 +14,7 @@ import pytest
 from frontdesk.errors import EscalationConflict, InvalidInput, NotFound
 from frontdesk.handoff import RECEIPT_CLAIMED, RECEIPT_OPEN, STILL_WAITING
 from frontdesk.runtime import App
-from frontdesk.store import ADMIN_OPERATOR, SlaPolicy
+from frontdesk.store import ADMIN_OPERATOR, Escalation, SlaPolicy
 
 from .conftest import Recorder, toy_app
 
@@ -259,3 +259,42 @@ def test_sla_policy_deadlines() -> None:
     sla = SlaPolicy(minutes={0: 1.0}, default_minutes=10.0)
     assert sla.deadline(0, 100.0) == 160.0
     assert sla.deadline(3, 100.0) == 700.0
+
+
+async def test_a_turn_escalating_beside_an_active_ticket_joins_it(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as if the conversation's lease had been lost: another replica opens a ticket for the
+    # conversation just before this turn's `escalate` node does. The store keeps one active
+    # ticket (the other's), records the turn's as superseded, the reply names the active one,
+    # and the hand-back still works
+    async with toy_app(tmp_path, store=store_url) as app:
+        create = app.store.create_escalation
+        rivals: list[Escalation] = []
+
+        async def rival_first(ticket: Escalation) -> Escalation:
+            if not rivals:
+                rival = Escalation(conversation_id=ticket.conversation_id, reason="complaint")
+                rivals.append(await create(rival))
+            return await create(ticket)
+
+        monkeypatch.setattr(app.store, "create_escalation", rival_first)
+        asked = await app.respond("c1", "I am suing you")
+        (rival,) = rivals
+        assert asked.action == "escalate"
+        assert asked.escalation_id == rival.id  # the reply names the ticket that is active
+        (mine,) = [t for t in await app.store.list_escalations(conversation_id="c1")
+                   if t.id != rival.id]  # fmt: skip
+        assert (mine.status, mine.package["superseded_by"]) == ("resolved", rival.id)
+        assert await app.store.active_escalation("c1") == rival
+
+        waiting = await app.respond("c1", "hello?")
+        assert (waiting.agent, waiting.escalation_id) == ("human", rival.id)
+        await app.claim(rival.id, "alice")
+        await app.resolve(rival.id, "alice", resume_bot=True)
+        back = await app.respond("c1", "my bill")
+        tickets = await app.store.list_escalations(conversation_id="c1")
+    assert (back.agent, back.action) == ("billing", "answer")
+    # resuming the paused graph re-ran its `escalate` node without opening another ticket
+    assert sorted(t.id for t in tickets) == sorted([rival.id, mine.id])
+    assert all(t.status == "resolved" for t in tickets)

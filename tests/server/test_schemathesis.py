@@ -38,7 +38,10 @@ def test_no_generated_request_gets_a_5xx(server: LiveServer, tmp_path: Path) -> 
             "--exclude-path-regex", "/stream$",
             "--phases", "coverage,fuzzing",
             "--max-examples", "8", "--max-time", "60", "--request-timeout", "60",
-            "--workers", "2", "--seed", "20261124", "--generation-database", "none",
+            # one worker: on CPython 3.11, ast.parse in two threads at once can raise a spurious
+            # "SystemError: AST constructor recursion depth mismatch" inside schemathesis
+            # (python/cpython#106905, fixed in later versions)
+            "--workers", "1", "--seed", "20261124", "--generation-database", "none",
             "--no-color", "--report", "json", "--report-dir", str(report),
         ],
         capture_output=True, text=True, timeout=240, check=False, cwd=tmp_path,  # its cache too

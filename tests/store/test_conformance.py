@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import random
 import sqlite3
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from frontdesk.store import (
     SlaPolicy,
     Store,
     open_store,
+    sql,
 )
 
 
@@ -567,3 +571,155 @@ async def test_an_older_database_gains_the_new_columns(store_url: str) -> None:
         claimed = await store.claim_escalation("esc_old", "alice")
         assert claimed is not None
         assert claimed.claimed_by == "alice"
+
+
+# One active ticket per conversation (a partial unique index) and the atomic ownership claim.
+
+
+async def test_concurrent_escalations_of_one_conversation_open_one_ticket(
+    store: Store, store_url: str
+) -> None:
+    # 20 callers over two store instances escalate one conversation at once: one ticket is
+    # opened and every caller gets it; the others are kept, resolved as superseded by it
+    tickets = [
+        Escalation(conversation_id="c1", reason="complaint", package={"n": i}) for i in range(20)
+    ]
+    async with open_store(store_url) as other:
+        results = await asyncio.gather(
+            *((store if i % 2 else other).create_escalation(t) for i, t in enumerate(tickets))
+        )
+    active = await store.active_escalation("c1")
+    assert active is not None
+    assert active.status == "open"
+    assert active.id in {t.id for t in tickets}
+    assert all(result == active for result in results)
+    stored = await store.list_escalations(conversation_id="c1")
+    assert sorted(t.id for t in stored) == sorted(t.id for t in tickets)
+    assert [t.id for t in stored if t.status != "resolved"] == [active.id]
+    for ticket in stored:
+        if ticket.id != active.id:
+            assert ticket.package["superseded_by"] == active.id
+            assert ticket.resolved_at is not None
+            assert ticket.resume_bot is None
+
+
+async def test_escalating_a_conversation_with_an_active_ticket_returns_that_ticket(
+    store: Store,
+) -> None:
+    first = await store.create_escalation(Escalation(conversation_id="c1", reason="legal"))
+    second = Escalation(conversation_id="c1", reason="complaint", package={"history": []})
+    assert await store.create_escalation(second) == first
+    recorded = await store.get_escalation(second.id)
+    assert recorded is not None
+    assert (recorded.status, recorded.reason) == ("resolved", "complaint")
+    assert recorded.package["superseded_by"] == first.id
+    assert first.id in recorded.package["superseded_note"]
+    assert recorded.package["history"] == []
+    # a claimed ticket is active too; creating a stored id again returns it as stored
+    claimed = await store.claim_escalation(first.id, "alice")
+    assert claimed is not None
+    assert await store.create_escalation(Escalation(conversation_id="c1", reason="x")) == claimed
+    assert await store.create_escalation(first) == claimed
+    assert await store.create_escalation(second) == recorded
+    # once it is resolved, the next escalation opens a new ticket; other conversations are
+    # independent
+    await store.resolve_escalation(first.id, "alice", resume_bot=False)
+    follow_up = await store.create_escalation(Escalation(conversation_id="c1", reason="follow_up"))
+    assert follow_up.status == "open"
+    assert await store.active_escalation("c1") == follow_up
+    elsewhere = await store.create_escalation(Escalation(conversation_id="c2", reason="legal"))
+    assert await store.active_escalation("c2") == elsewhere
+    assert len(await store.list_escalations(conversation_id="c1")) == 4
+
+
+async def _execute_raw(store_url: str, statements: list[tuple[str, Sequence[Any]]]) -> None:
+    """Run statements on the database behind `store_url`, outside any store."""
+    if store_url.startswith("sqlite:///"):
+        path = store_url.removeprefix("sqlite:///")
+        with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+            for query, args in statements:
+                conn.execute(query, args)
+        return
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(store_url, autocommit=True) as conn:
+        for query, args in statements:
+            await conn.execute(query.replace("?", "%s"), args)
+
+
+async def test_a_database_with_duplicate_active_tickets_is_cleaned_up_on_open(
+    store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a database written before the one-active-ticket index, by racing replicas: opening it
+    # keeps one active ticket per conversation (a claimed one, else the oldest) and resolves
+    # the others as superseded, logging each, before it creates the index
+    async with open_store(store_url):
+        pass
+    now = time.time()
+    tickets = [
+        Escalation(id="esc_c1_oldest", conversation_id="c1", reason="legal", created_at=now - 30),
+        Escalation(id="esc_c1_claimed", conversation_id="c1", reason="complaint",
+                   status="claimed", claimed_by="alice", claimed_at=now - 5, created_at=now - 20),
+        Escalation(id="esc_c1_newest", conversation_id="c1", reason="legal", created_at=now - 10),
+        Escalation(id="esc_c2_oldest", conversation_id="c2", reason="legal", created_at=now - 30),
+        Escalation(id="esc_c2_newest", conversation_id="c2", reason="legal", created_at=now - 20),
+        Escalation(id="esc_c3_active", conversation_id="c3", reason="legal"),
+        Escalation(id="esc_c3_done", conversation_id="c3", reason="legal", status="resolved",
+                   resolved_at=now - 40, resume_bot=True, created_at=now - 50),
+    ]  # fmt: skip
+    await _execute_raw(
+        store_url,
+        [
+            (f"DROP INDEX {sql.ONE_ACTIVE_INDEX}", ()),
+            *((sql.INSERT_ESCALATION, sql.escalation_args(t)) for t in tickets),
+        ],
+    )
+    with caplog.at_level(logging.WARNING, logger="frontdesk.store"):
+        async with open_store(store_url) as store:
+            after = {t.id: t for t in await store.list_escalations()}
+    expected_kept = {"esc_c1_oldest": "esc_c1_claimed", "esc_c1_newest": "esc_c1_claimed",
+                     "esc_c2_newest": "esc_c2_oldest"}  # fmt: skip
+    for ticket in tickets:
+        stored = after[ticket.id]
+        if ticket.id in expected_kept:
+            assert stored.status == "resolved"
+            assert stored.resolved_at is not None
+            assert stored.resolved_at >= now
+            assert stored.package["superseded_by"] == expected_kept[ticket.id]
+            assert stored.claimed_by == ticket.claimed_by
+        else:
+            assert stored == ticket
+    logged = [r.getMessage() for r in caplog.records if r.name == "frontdesk.store"]
+    assert len(logged) == 3
+    assert all("superseded" in message for message in logged)
+    # migrating is idempotent, and the index now keeps a second ticket out
+    caplog.clear()
+    async with open_store(store_url) as store:
+        assert {t.id: t for t in await store.list_escalations()} == after
+        again = await store.create_escalation(Escalation(conversation_id="c2", reason="legal"))
+        assert again.id == "esc_c2_oldest"
+    assert not [r for r in caplog.records if r.name == "frontdesk.store"]
+
+
+async def test_a_new_conversation_is_claimed_by_exactly_one_tenant(
+    store: Store, store_url: str
+) -> None:
+    # 20 tenants over two store instances claim one new conversation at once
+    tenants = [f"tenant-{i}" for i in range(20)]
+    async with open_store(store_url) as other:
+        owners = await asyncio.gather(
+            *(
+                (store if i % 2 else other).claim_conversation("new", tenant)
+                for i, tenant in enumerate(tenants)
+            )
+        )
+    (owner,) = set(owners)
+    assert owner in tenants
+    assert await store.conversation_tenant("new") == owner
+    # an owner never changes: not by a later claim, nor by a message stored with another tenant
+    assert await store.claim_conversation("new", "late") == owner
+    await store.append_message("new", "user", "hello", tenant="late")
+    assert await store.conversation_tenant("new") == owner
+    # a conversation started by a message belongs to that message's tenant
+    await store.append_message("c1", "user", "hello", tenant="acme")
+    assert await store.claim_conversation("c1", "intruder") == "acme"

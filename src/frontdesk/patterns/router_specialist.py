@@ -369,6 +369,10 @@ def compile_router_specialist(
         trace_id = state.get("trace_id") or ctx.trace_id
         ticket_id = turn_escalation_id(ctx.conversation_id, trace_id)
         escalation = await services.store.get_escalation(ticket_id)
+        if escalation is not None and escalation.package.get("superseded_by"):
+            # another turn had opened the conversation's ticket first: this one joined it
+            kept = await services.store.get_escalation(escalation.package["superseded_by"])
+            escalation = kept or escalation
         if escalation is None:
             escalation = build_escalation(
                 Handoff(
@@ -378,7 +382,8 @@ def compile_router_specialist(
                 ),
                 history, rules=rules, escalation_id=ticket_id,
             )  # fmt: skip
-            await services.store.create_escalation(escalation)
+            # the conversation's active ticket: this one, or the one another turn opened first
+            escalation = await services.store.create_escalation(escalation)
         parts: list[str] = []
         if category is not None and category in pattern.safety_replies:
             parts.append(pattern.safety_replies[category])

@@ -261,7 +261,15 @@ class Store(ABC):
 
     @abstractmethod
     async def create_escalation(self, escalation: Escalation) -> Escalation:
-        """Persist a new escalation."""
+        """Persist a new escalation and return the conversation's ticket, atomically across
+        processes: a conversation has at most one active (open or claimed) ticket, which the
+        database enforces.
+
+        If the conversation has an active ticket already, that one is returned, so escalating
+        is idempotent: of concurrent callers, one opens the ticket and all get it back.
+        `escalation` is then stored resolved, superseded by it (`package["superseded_by"]`,
+        `package["superseded_note"]`), so that its id still finds a record. A ticket whose id
+        is stored already is returned as stored (creating it again is a no-op)."""
 
     @abstractmethod
     async def get_escalation(self, escalation_id: str) -> Escalation | None:
@@ -298,13 +306,20 @@ class Store(ABC):
 
     @abstractmethod
     async def active_escalation(self, conversation_id: str) -> Escalation | None:
-        """The conversation's open or claimed ticket (the newest, should there be several):
-        while there is one, the user's messages go to a human, not the bot."""
+        """The conversation's open or claimed ticket (there is at most one): while there is
+        one, the user's messages go to a human, not the bot."""
 
     @abstractmethod
     async def conversation_tenant(self, conversation_id: str) -> str | None:
-        """The tenant that owns a conversation (the one its first message was stored with);
-        None for a conversation with no message."""
+        """The tenant that owns a conversation: the one that claimed it (`claim_conversation`)
+        or, failing that, its first message was stored with; None for a conversation nobody
+        has claimed or written to."""
+
+    @abstractmethod
+    async def claim_conversation(self, conversation_id: str, tenant: str) -> str:
+        """The tenant that owns the conversation, making it `tenant`'s if it has no owner yet,
+        atomically across processes: of concurrent first claims by different tenants exactly
+        one wins, and every caller gets the winner back. An owner never changes."""
 
     @abstractmethod
     async def create_api_key(self, key: ApiKey) -> ApiKey:

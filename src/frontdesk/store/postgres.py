@@ -42,6 +42,9 @@ from frontdesk.store.base import (
 )
 
 LEASES = sql.lease_queries(sql.POSTGRES_NOW)
+CREATE_ATTEMPTS = 5
+"""Rounds of `create_escalation` when the active ticket it conflicted with is resolved before
+it reads it (then the insert is tried again)."""
 SCHEMA_LOCK = 0x66645F736368656D
 """The advisory lock key ("fd_schem") held while one process creates or migrates the schema."""
 SCHEMA_LOCK_WAIT_S = 60.0
@@ -91,6 +94,7 @@ class PostgresStore(Store):
                     )
                 for statement in sql.AFTER_MIGRATION:
                     await conn.execute(statement)
+                superseded = await _one_active_ticket(conn)
                 await saver.setup()
         except Exception as exc:
             await saver_pool.close()
@@ -99,6 +103,7 @@ class PostgresStore(Store):
                 f"cannot connect to PostgreSQL at {_redact(self.url)}: {exc}. Check "
                 f"FRONTDESK_DATABASE_URL (e.g. postgresql://user@127.0.0.1:5432/frontdesk)."
             ) from exc
+        sql.log_superseded(superseded)
         self._pool = pool
         self._saver_pool = saver_pool
         self._saver = saver
@@ -167,12 +172,35 @@ class PostgresStore(Store):
         return [sql.message_from_row(r) for r in rows]
 
     async def create_escalation(self, escalation: Escalation) -> Escalation:
-        await self._execute(sql.INSERT_ESCALATION, sql.escalation_args(escalation))
-        return escalation
+        # read committed: a conflicting insert waits for the other transaction to commit, and
+        # each statement sees what was committed before it started
+        args = sql.escalation_args(escalation)
+        async with self._require_pool().connection() as conn, conn.transaction():
+            for _ in range(CREATE_ATTEMPTS):
+                cursor = await conn.execute(_pg(sql.INSERT_NEW_ESCALATION), args)
+                if await cursor.fetchone() is not None:
+                    return escalation
+                cursor = await conn.execute(_pg(sql.ESCALATION_BY_ID), (escalation.id,))
+                row = await cursor.fetchone()
+                if row is not None:
+                    return sql.escalation_from_row(row)
+                cursor = await conn.execute(
+                    _pg(sql.ACTIVE_ESCALATION), (escalation.conversation_id,)
+                )
+                row = await cursor.fetchone()
+                if row is not None:
+                    active = sql.escalation_from_row(row)
+                    record = sql.superseded(escalation, active, time.time())
+                    await conn.execute(_pg(sql.INSERT_ESCALATION), sql.escalation_args(record))
+                    return active
+                # the ticket it conflicted with was resolved meanwhile: insert again
+        raise StoreError(
+            f"could not open escalation {escalation.id} for conversation "
+            f"{escalation.conversation_id}: its active ticket kept changing; try again"
+        )
 
     async def get_escalation(self, escalation_id: str) -> Escalation | None:
-        query = f"SELECT {sql.ESCALATION_COLUMNS} FROM fd_escalations WHERE id = ?"
-        rows = await self._fetch(query, (escalation_id,))
+        rows = await self._fetch(sql.ESCALATION_BY_ID, (escalation_id,))
         return sql.escalation_from_row(rows[0]) if rows else None
 
     async def list_escalations(
@@ -211,6 +239,18 @@ class PostgresStore(Store):
     async def conversation_tenant(self, conversation_id: str) -> str | None:
         rows = await self._fetch(sql.CONVERSATION_TENANT, (conversation_id,))
         return str(rows[0][0]) if rows else None
+
+    async def claim_conversation(self, conversation_id: str, tenant: str) -> str:
+        now = time.time()
+        async with self._require_pool().connection() as conn, conn.transaction():
+            # a concurrent first claim makes the insert wait for its commit, then skip; the
+            # next statement (read committed) sees the winner
+            await conn.execute(_pg(sql.CLAIM_CONVERSATION), (conversation_id, tenant, now, now))
+            cursor = await conn.execute(_pg(sql.CONVERSATION_TENANT), (conversation_id,))
+            row = await cursor.fetchone()
+        if row is None:
+            raise StoreError(f"conversation {conversation_id!r} has no owner after a claim")
+        return str(row[0])
 
     async def create_api_key(self, key: ApiKey) -> ApiKey:
         try:
@@ -275,6 +315,24 @@ class PostgresStore(Store):
 
     async def release_lease(self, lease: Lease) -> None:
         await self._execute(LEASES.release, (lease.conversation_id, lease.owner, lease.token))
+
+
+async def _one_active_ticket(conn: AsyncConnection[Any]) -> list[tuple[Escalation, Escalation]]:
+    """Create the one-active-ticket index if missing, resolving first the duplicates it would
+    refuse (`sql.supersede_duplicates`), in one transaction that holds off writers to the table
+    (replicas of an older version may still be running). Returns the tickets superseded."""
+    cursor = await conn.execute("SELECT to_regclass(%s)", (sql.ONE_ACTIVE_INDEX,))
+    row = await cursor.fetchone()
+    if row is not None and row[0] is not None:
+        return []
+    async with conn.transaction():
+        await conn.execute("LOCK TABLE fd_escalations IN SHARE ROW EXCLUSIVE MODE")
+        cursor = await conn.execute(sql.DUPLICATE_ACTIVE)
+        plan = sql.supersede_duplicates(await cursor.fetchall(), time.time())
+        for ticket, _ in plan:
+            await conn.execute(_pg(sql.SUPERSEDE_ESCALATION), sql.supersede_args(ticket))
+        await conn.execute(sql.CREATE_ONE_ACTIVE_INDEX)
+    return plan
 
 
 async def _lock_schema(conn: AsyncConnection[Any]) -> None:

@@ -9,8 +9,9 @@ the current Unix time (`SQLITE_NOW`, `POSTGRES_NOW`), filled in by `lease_querie
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from frontdesk.store.base import (
@@ -25,6 +26,8 @@ from frontdesk.store.base import (
     SlaPolicy,
     StoredMessage,
 )
+
+log = logging.getLogger("frontdesk.store")
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS fd_conversations (
@@ -119,6 +122,15 @@ AFTER_MIGRATION = [
 ]
 """Statements that need the added columns."""
 
+ONE_ACTIVE_INDEX = "fd_escalations_one_active"
+CREATE_ONE_ACTIVE_INDEX = (
+    f"CREATE UNIQUE INDEX IF NOT EXISTS {ONE_ACTIVE_INDEX} ON fd_escalations (conversation_id) "
+    "WHERE status IN ('open', 'claimed')"
+)
+"""At most one active (open or claimed) ticket per conversation, enforced by the database. A
+backend creates it after `supersede_duplicates` has cleared the duplicates an older database
+may hold (in the same transaction), since the index cannot be built over them."""
+
 UPSERT_CONVERSATION = (
     "INSERT INTO fd_conversations (id, tenant, created_at, updated_at) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at"
@@ -144,6 +156,10 @@ INSERT_ESCALATION = (
     f"INSERT INTO fd_escalations ({ESCALATION_COLUMNS}) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# no conflict target: it skips the row on a taken id and on a conversation's second active
+# ticket (the partial unique index) alike; the caller then reads which one it was
+INSERT_NEW_ESCALATION = f"{INSERT_ESCALATION} ON CONFLICT DO NOTHING RETURNING id"
+ESCALATION_BY_ID = f"SELECT {ESCALATION_COLUMNS} FROM fd_escalations WHERE id = ?"
 # One conditional UPDATE each: the row lock (PostgreSQL re-checks the WHERE after waiting for
 # it) or SQLite's write lock makes exactly one of concurrent callers match.
 CLAIM_ESCALATION = (
@@ -159,7 +175,23 @@ ACTIVE_ESCALATION = (
     f"SELECT {ESCALATION_COLUMNS} FROM fd_escalations WHERE conversation_id = ? "
     "AND status IN ('open', 'claimed') ORDER BY created_at DESC, id LIMIT 1"
 )
+# the migration to one active ticket per conversation (`supersede_duplicates`)
+DUPLICATE_ACTIVE = (
+    f"SELECT {ESCALATION_COLUMNS} FROM fd_escalations WHERE status IN ('open', 'claimed') "
+    "AND conversation_id IN (SELECT conversation_id FROM fd_escalations "
+    "WHERE status IN ('open', 'claimed') GROUP BY conversation_id HAVING COUNT(*) > 1) "
+    "ORDER BY conversation_id, created_at, id"
+)
+SUPERSEDE_ESCALATION = (
+    "UPDATE fd_escalations SET status = 'resolved', resolved_at = ?, updated_at = ?, package = ? "
+    "WHERE id = ?"
+)
 CONVERSATION_TENANT = "SELECT tenant FROM fd_conversations WHERE id = ?"
+# DO NOTHING, not DO UPDATE: the first owner stays; the caller then reads who that is
+CLAIM_CONVERSATION = (
+    "INSERT INTO fd_conversations (id, tenant, created_at, updated_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (id) DO NOTHING"
+)
 
 API_KEY_COLUMNS = "id, name, role, key_hash, tenant, created_at, revoked_at"
 INSERT_API_KEY = f"INSERT INTO fd_api_keys ({API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -322,6 +354,51 @@ def escalation_from_row(row: Sequence[Any]) -> Escalation:
         resolved_at=None if row[13] is None else float(row[13]),
         resume_bot=None if row[14] is None else bool(row[14]),
     )
+
+
+def superseded(ticket: Escalation, by: Escalation, now: float) -> Escalation:
+    """`ticket` resolved at `now` because its conversation has the active ticket `by`: a
+    conversation keeps one active ticket. Its package says so (`superseded_by`,
+    `superseded_note`); `resume_bot` stays None, as no operator decided anything."""
+    note = f"resolved automatically: conversation {ticket.conversation_id} has ticket {by.id}"
+    package = {**ticket.package, "superseded_by": by.id, "superseded_note": note}
+    return replace(ticket, status="resolved", resolved_at=now, updated_at=now, package=package)
+
+
+def supersede_duplicates(
+    rows: Sequence[Sequence[Any]], now: float
+) -> list[tuple[Escalation, Escalation]]:
+    """What to do with the duplicate active tickets an older database may hold (the rows of
+    `DUPLICATE_ACTIVE`), before `CREATE_ONE_ACTIVE_INDEX`: each conversation keeps one active
+    ticket, a claimed one if any (an operator is working on it), the oldest among those; each
+    other one is resolved as `superseded` by it. Returns (superseded ticket, kept ticket)
+    pairs; execute `SUPERSEDE_ESCALATION` with `supersede_args` of each, then `log_superseded`
+    once committed."""
+    by_conversation: dict[str, list[Escalation]] = {}
+    for row in rows:
+        ticket = escalation_from_row(row)
+        by_conversation.setdefault(ticket.conversation_id, []).append(ticket)
+    plan: list[tuple[Escalation, Escalation]] = []
+    for tickets in by_conversation.values():
+        keep = min(tickets, key=lambda t: (t.status != "claimed", t.created_at, t.id))
+        plan += [(superseded(t, keep, now), keep) for t in tickets if t is not keep]
+    return plan
+
+
+def supersede_args(ticket: Escalation) -> list[Any]:
+    return [
+        ticket.resolved_at, ticket.updated_at, json.dumps(ticket.package, ensure_ascii=False),
+        ticket.id,
+    ]  # fmt: skip
+
+
+def log_superseded(plan: Sequence[tuple[Escalation, Escalation]]) -> None:
+    for ticket, kept in plan:
+        log.warning(
+            "schema migration: conversation %s had several active escalations; kept %s, "
+            "resolved %s as superseded by it",
+            ticket.conversation_id, kept.id, ticket.id,
+        )  # fmt: skip
 
 
 def api_key_args(k: ApiKey) -> list[Any]:

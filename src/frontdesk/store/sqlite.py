@@ -57,13 +57,24 @@ def _immediate(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]
     return result
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Add the columns an older database lacks (inside a write transaction, so two processes
-    opening one file together do not both add them)."""
+def _migrate(conn: sqlite3.Connection) -> list[tuple[Escalation, Escalation]]:
+    """Add the columns an older database lacks, and the one-active-ticket index after
+    resolving the duplicates it would refuse (inside a write transaction, so two processes
+    opening one file together do not both migrate, and no writer slips a duplicate in).
+    Returns the tickets superseded (`sql.supersede_duplicates`)."""
     for table, column, kind in sql.ADDED_COLUMNS:
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    index = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (sql.ONE_ACTIVE_INDEX,)
+    ).fetchone()
+    if index is not None:
+        return []
+    plan = sql.supersede_duplicates(conn.execute(sql.DUPLICATE_ACTIVE).fetchall(), time.time())
+    conn.executemany(sql.SUPERSEDE_ESCALATION, [sql.supersede_args(t) for t, _ in plan])
+    conn.execute(sql.CREATE_ONE_ACTIVE_INDEX)
+    return plan
 
 
 class SQLiteStore(Store):
@@ -90,7 +101,7 @@ class SQLiteStore(Store):
             conn.execute("PRAGMA synchronous = NORMAL")
             for statement in sql.SCHEMA:
                 conn.execute(statement)
-            _immediate(conn, _migrate)
+            superseded = _immediate(conn, _migrate)
             for statement in sql.AFTER_MIGRATION:
                 conn.execute(statement)
         except sqlite3.DatabaseError as exc:
@@ -98,6 +109,7 @@ class SQLiteStore(Store):
                 f"cannot open the SQLite database {self.path}: {exc}. If the file is not a "
                 f"frontdesk database, point FRONTDESK_DATA_DIR elsewhere."
             ) from exc
+        sql.log_superseded(superseded)
         self._conn = conn
         self._saver_conn = await aiosqlite.connect(self.path, timeout=30)
         await self._saver_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -178,14 +190,27 @@ class SQLiteStore(Store):
         return await self._run(work)
 
     async def create_escalation(self, escalation: Escalation) -> Escalation:
-        await self._run(
-            lambda conn: conn.execute(sql.INSERT_ESCALATION, sql.escalation_args(escalation))
-        )
-        return escalation
+        def work(conn: sqlite3.Connection) -> Escalation:
+            if conn.execute(sql.INSERT_NEW_ESCALATION, sql.escalation_args(escalation)).fetchone():
+                return escalation
+            row = conn.execute(sql.ESCALATION_BY_ID, (escalation.id,)).fetchone()
+            if row is not None:
+                return sql.escalation_from_row(row)
+            # not the id: the conversation's active ticket (the write lock keeps it active)
+            row = conn.execute(sql.ACTIVE_ESCALATION, (escalation.conversation_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"escalation {escalation.id} was refused, with no conflict")
+            active = sql.escalation_from_row(row)
+            record = sql.superseded(escalation, active, time.time())
+            conn.execute(sql.INSERT_ESCALATION, sql.escalation_args(record))
+            return active
+
+        return await self._run(lambda conn: _immediate(conn, work))
 
     async def get_escalation(self, escalation_id: str) -> Escalation | None:
-        query = f"SELECT {sql.ESCALATION_COLUMNS} FROM fd_escalations WHERE id = ?"
-        row = await self._run(lambda conn: conn.execute(query, (escalation_id,)).fetchone())
+        row = await self._run(
+            lambda conn: conn.execute(sql.ESCALATION_BY_ID, (escalation_id,)).fetchone()
+        )
         return None if row is None else sql.escalation_from_row(row)
 
     async def list_escalations(
@@ -237,6 +262,16 @@ class SQLiteStore(Store):
             lambda conn: conn.execute(sql.CONVERSATION_TENANT, (conversation_id,)).fetchone()
         )
         return None if row is None else str(row[0])
+
+    async def claim_conversation(self, conversation_id: str, tenant: str) -> str:
+        now = time.time()
+
+        def work(conn: sqlite3.Connection) -> str:
+            conn.execute(sql.CLAIM_CONVERSATION, (conversation_id, tenant, now, now))
+            (owner,) = conn.execute(sql.CONVERSATION_TENANT, (conversation_id,)).fetchone()
+            return str(owner)
+
+        return await self._run(lambda conn: _immediate(conn, work))
 
     async def create_api_key(self, key: ApiKey) -> ApiKey:
         await self._run(lambda conn: conn.execute(sql.INSERT_API_KEY, sql.api_key_args(key)))

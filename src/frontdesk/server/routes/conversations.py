@@ -50,12 +50,15 @@ def _not_found(conversation_id: str) -> ApiError:
 async def check_access(
     state: ServerState, key: ApiKey, conversation_id: str, *, write: bool
 ) -> str | None:
-    """The conversation's owner (None if it has no message yet), after checking that `key`
-    may read it (`write=False`) or post to it (`write=True`)."""
+    """The conversation's owner (None if nobody owns it yet), after checking that `key` may
+    read it (`write=False`) or post to it (`write=True`). Posting claims a conversation nobody
+    owns for the key's tenant, atomically: of two tenants racing to post the first message to
+    a new id, one owns it and the other is refused like for any other tenant's conversation."""
     check_conversation_id(conversation_id)
-    owner = await state.app.store.conversation_tenant(conversation_id)
+    store = state.app.store
     if write:
-        if owner is not None and owner != key.tenant:
+        claimed = await store.claim_conversation(conversation_id, key.tenant)
+        if claimed != key.tenant:
             if is_staff(key):
                 raise ApiError(
                     403, "forbidden",
@@ -63,7 +66,9 @@ async def check_access(
                     f"answer its user through POST /v1/escalations/{{id}}/reply",
                 )  # fmt: skip
             raise _not_found(conversation_id)
-    elif owner is None or (owner != key.tenant and not is_staff(key)):
+        return claimed
+    owner = await store.conversation_tenant(conversation_id)
+    if owner is None or (owner != key.tenant and not is_staff(key)):
         raise _not_found(conversation_id)
     return owner
 
@@ -101,8 +106,9 @@ async def post_message(conversation_id: str, body: MessageIn, request: Request, 
     while the turn runs; an `error` event if it fails). A dropped connection does not stop
     the turn: its result is stored in the history."""
     state = server_state(request)
+    check_conversation_id(conversation_id)
+    text = state.app.check_text(body.text)  # before claiming: a refused message claims nothing
     await check_access(state, key, conversation_id, write=True)
-    text = state.app.check_text(body.text)
     traceparent = request.headers.get("traceparent")  # W3C trace context: join the caller's trace
     work = state.run_to_completion(_turn(state, conversation_id, text, key.tenant, traceparent))
     if wants_sse(request.headers.get("accept")):
