@@ -106,3 +106,30 @@ def test_oos_examples_can_calibrate_instead_of_train(tmp_path: Path) -> None:
     assert "oos" not in held_out.examples
     assert report.in_scope_accuracy >= 0.8
     assert report.oos_recall >= 0.5
+
+
+async def test_a_saved_router_serves_an_app_without_retraining(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from frontdesk import App, RouterSpecialist, Specialist
+    from frontdesk.models import ScriptedModel
+    from frontdesk.models.testing import text_response
+
+    train, val, test = (load_jsonl(p) for p in write_split(tmp_path / "data"))
+    train_and_evaluate(train, test, val=val, out_dir=tmp_path / "out", latency_sample=5)
+    loaded = EmbeddingRouter.load(tmp_path / "out" / "router.pkl")
+
+    def no_training() -> None:
+        raise AssertionError("a loaded router must not be retrained")
+
+    monkeypatch.setattr(loaded, "train", no_training)
+    specialists = [
+        Specialist(name=name, description=name, instructions="-", examples=[f"{name} please"],
+                   model=ScriptedModel(steps=[text_response(f"{name} answer")] * 3))
+        for name in ("weather", "music", "timer")
+    ]  # fmt: skip
+    pattern = RouterSpecialist(specialists=specialists, router=loaded)
+    async with App(pattern, data_dir=tmp_path / "app") as app:
+        reply = await app.respond("c1", "will it rain in paris tomorrow")
+    assert (reply.category, reply.agent, reply.action) == ("weather", "weather", "answer")
+    assert reply.reply == "weather answer"
