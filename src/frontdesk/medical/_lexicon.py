@@ -1,14 +1,17 @@
 """The dictionaries the offline extractor matches, and the matcher.
 
-Three tables ship in `medical/data/`:
+Four tables ship in `medical/data/`:
 
 - `labs.csv` (loinc, name, synonyms, units): ~70 common adult labs keyed by LOINC, synonyms and
   units separated by `|`, the first unit being the one a bare value is assumed to be in;
-- `medications.csv` (name, brands, synonyms): ~170 generics, lower case, with brand names and
-  abbreviations ("HCTZ");
-- `conditions.csv` (icd10, name, synonyms, history_icd10): ~250 conditions and symptoms with the
+- `medications.csv` (name, brands, synonyms): ~370 generics, lower case, with brand names and
+  abbreviations ("HCTZ"), and the common combination products ("losartan/hydrochlorothiazide");
+- `conditions.csv` (icd10, name, synonyms, history_icd10): ~320 conditions and symptoms with the
   ICD-10-CM code of a mention, and the code of a past occurrence when coders use another one
-  ("history of MI" is I25.2, not I21.9).
+  ("history of MI" is I25.2, not I21.9);
+- `icd10_terms.csv` (term, icd10): ~8,700 short ICD-10-CM descriptions and inclusion terms
+  ("Hypersplenism"), built by `_icd_terms`; a term the curated table also has keeps the
+  curated code.
 
 Matching is by tokens (runs of letters and digits), so "T. bili", "T bili" and "Tbili" are
 different spellings but "hs-TnI" and "hs TnI" are the same. Short abbreviations with a capital
@@ -143,7 +146,18 @@ def lexicon() -> Lexicon:
             terms.append(
                 Term(text=text, definition=condition, case_sensitive=_is_abbreviation(text))
             )
+    # ICD-10-CM's own wording for everything else; a curated spelling keeps its code.
+    curated = {_key(t.text) for t in terms if t.kind == "condition"}
+    for row in _rows("icd10_terms.csv"):
+        if _key(row["term"]) in curated:
+            continue
+        condition = ConditionDef(icd10=row["icd10"], name=row["term"], history_icd10=None)
+        terms.append(Term(text=row["term"], definition=condition))
     return Lexicon(terms)
+
+
+def _key(text: str) -> tuple[str, ...]:
+    return tuple(t.lower() for t in _TOKEN.findall(text))
 
 
 class Lexicon:
@@ -152,7 +166,7 @@ class Lexicon:
     def __init__(self, terms: list[Term]) -> None:
         self._index: dict[tuple[str, ...], list[Term]] = {}
         for term in terms:
-            key = tuple(t.lower() for t in _TOKEN.findall(term.text))
+            key = _key(term.text)
             if not key or len(key) > _MAX_TERM_TOKENS:
                 continue
             bucket = self._index.setdefault(key, [])

@@ -179,7 +179,17 @@ _DOSE_FILLER_WORDS = frozenset(
     "tablets tab tabs capsule capsules cap caps to at of dose dosed increased decreased "
     "reduced from inhaler injection solution oral extended release delayed patch pen "
     "flexpen kwikpen by infusion drip bolus".split()
+    # A dose written after a plan verb, away from the name ("metformin, increase to 1000 mg",
+    # "norepinephrine weaned from 12 to 6 mcg/min", "aspart via pump (basal 0.9 units/h)").
+    + "increase increasing decrease decreasing reduce reducing titrate titrated titrating "
+    "uptitrate uptitrated wean weaned weaning taper tapered continue continued resume resumed "
+    "restart restarted start started give given take takes taking change changed adjust "
+    "adjusted via pump basal rate then now home current currently usual new total".split()
 )  # fmt: skip
+# "give 80% dose (14 units)": a share of the usual dose, not a dose.
+_SHARE_OF_DOSE = re.compile(
+    r"[ \t]*(?:of[ \t]+(?:the[ \t]+|her[ \t]+|his[ \t]+)?)?(?:usual[ \t]+|home[ \t]+)?dose\b", re.I
+)
 _ROUTES: tuple[tuple[str, str], ...] = (
     (r"p\.?o\.?|by mouth|orally|oral", "oral"),
     (r"i\.?v\.?|ivpb|iv push|intravenous(?:ly)?", "IV"),
@@ -236,6 +246,8 @@ def dose_after(text: str, begin: int, stop: int, skip: list[tuple[int, int]]) ->
     """The first dose in text[begin:stop] reached over filler words only; `skip` lists spans
     to step over (a parenthesised brand of the same drug)."""
     m = DOSE.search(text, begin, stop)
+    while m is not None and m.group("unit") == "%" and _SHARE_OF_DOSE.match(text, m.end()):
+        m = DOSE.search(text, m.end(), stop)
     if m is None:
         return None
     gap = text[begin : m.start()]
@@ -289,3 +301,52 @@ def frequency_in(text: str, begin: int, stop: int) -> tuple[str, Span] | None:
         return "PRN", Span(text=prn.group(), begin=prn.start(), end=prn.end())
     start, end = min(best[1].begin, prn.start()), max(best[1].end, prn.end())
     return f"{best[0]} PRN", Span(text=text[start:end], begin=start, end=end)
+
+
+_SECOND_PART = re.compile(
+    rf"[ \t]*/[ \t]*(?P<amount>{NUMBER})[ \t]*(?P<unit>"
+    + "|".join(re.escape(u) for u in sorted(_DOSE_UNITS, key=len, reverse=True))
+    + r")(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def combination_dose(text: str, dose: Dose) -> Dose | None:
+    """The dose of a two-ingredient product, or None when `dose` has one part: "50-12.5 mg"
+    and "49/51 mg" as they are, "600 mg/400 IU" as "600 mg/400 units"."""
+    m = DOSE.match(text, dose.span.begin)
+    if m is None:
+        return None
+    if re.search(r"\d[ \t]*[-/][ \t]*[\d.]", m.group("amount")):
+        return dose
+    second = _SECOND_PART.match(text, m.end())
+    if second is None:
+        return None
+    first = normalise_dose(m.group("amount"), m.group("unit"))
+    other = normalise_dose(second.group("amount"), second.group("unit"))
+    return Dose(
+        text=f"{first}/{other}",
+        span=Span(text=text[m.start() : second.end()], begin=m.start(), end=second.end()),
+    )
+
+
+_DOSE_CHANGE = re.compile(
+    r"\b(?:continued|reduced|decreased|increased|titrated|uptitrated|changed|weaned|tapered|"
+    r"resumed|restarted)\b[ \t\n]+(?:(?:back|down|up)[ \t\n]+)?(?:to|at)[ \t\n]+",
+    re.IGNORECASE,
+)
+
+
+def changed_dose(text: str, begin: int, stop: int) -> Dose | None:
+    """A new dose for the same drug later in its clause ("glargine 30 units nightly, continued
+    at 24 units", "metoprolol 25 mg BID increased to 50 mg BID")."""
+    change = _DOSE_CHANGE.search(text, begin, stop)
+    if change is None:
+        return None
+    m = DOSE.match(text, change.end(), stop)
+    if m is None:
+        return None
+    return Dose(
+        text=normalise_dose(m.group("amount"), m.group("unit")),
+        span=Span(text=m.group(), begin=m.start(), end=m.end()),
+    )

@@ -2,7 +2,8 @@
 
 The corpus is a directory of `NN-name.txt` reports, each with a gold `NN-name.json` (format and
 annotation guidelines in `tests/medical/reports/README.md`); `NN-heldout-*` reports form the
-held-out set, and `NN-blind-*` reports a second one, written without reading the extractor. Per report it compares sets of
+held-out set, and `NN-blind-*` reports a second one, written without reading the extractor.
+Per report it compares sets of
 
 - labs: (LOINC, or the name when the gold has no LOINC; value),
 - medications: (generic name; dose, normalised: "500mg" = "500 mg", "IU" = "units"),

@@ -1,9 +1,11 @@
 """Entity extraction from a clinical report: labs, medications and diagnoses with offsets.
 
 `extract(text)` is offline and deterministic: dictionary matching (`_lexicon`: ~70 labs keyed
-by LOINC, ~170 generics with their brands, ~250 conditions with ICD-10-CM codes), the values
-written next to each name (`_parse`), and ConText-style traits and report sections
-(`_context`). Every `Entity` satisfies `text == report[begin_offset:end_offset]`.
+by LOINC, ~370 generics with their brands, ~320 curated conditions with ICD-10-CM codes and
+~8,700 terms from ICD-10-CM's own descriptions), the values written next to each name
+(`_parse`: doses after plan verbs, combination products, dose changes), and ConText-style
+traits and report sections (`_context`). Every `Entity` satisfies
+`text == report[begin_offset:end_offset]`.
 
 `extract_with_model(text, model)` asks a model for the same records as JSON (the schema of
 `_model_extraction.ExtractionOut`), validates them with pydantic, re-asks with the validation
@@ -38,6 +40,28 @@ _T = TypeVar("_T")
 
 _CONSIDERED_BEFORE = re.compile(r"\b(?:consider|considering|could\s+try|may\s+start)\b", re.I)
 _CONSIDERED_AFTER = re.compile(r"^\W*(?:was|were|is|being)\s+considered\b", re.I)
+# A drug's name used for something else: a device, a kind of patient or disease, an allergy,
+# a drug class ("insulin pump", "insulin-treated diabetes", "calcium channel blocker").
+_NOT_A_DRUG_AFTER = re.compile(
+    r"(?:-(?:treated|dependent|requiring|induced|associated|related|naive|resistant|responsive)"
+    r"|[ \t]+(?:pump|channel|score|resistance|allergy|allergic|intolerance|oxalate|"
+    r"deposits?|stones?))\b",
+    re.I,
+)
+# A name that is also a lab, talked about as a result ("B12 and folate were normal").
+_LAB_RESULT_AFTER = re.compile(
+    r"[ \t]+(?:levels?\b|(?:was|were|is|are)[ \t]+(?:normal|low|high|elevated|checked|pending|"
+    r"within|replete|deficient|sent|drawn|ordered)\b)",
+    re.I,
+)
+_LAB_RESULT_BEFORE = re.compile(
+    r"\b(?:serum|ionized|ionised|corrected|urine|urinary|artery|low|high|elevated|check|"
+    r"recheck|repeat|monitor)[ \t]+$",
+    re.I,
+)
+# Two ingredients of one product: "losartan-HCTZ", "Calcium + vitamin D 600 mg/400 IU".
+_JOINED = re.compile(r"[-/]")
+_COMBINED = re.compile(r"[ \t]*(?:[-/+&]|and|with|plus)[ \t]*", re.I)
 
 
 def extract(text: str) -> Extraction:
@@ -180,8 +204,13 @@ def _add_medications(
         definition = term.definition
         assert isinstance(definition, DrugDef)
         section = _context.section_at(headings, match.begin)
-        if section == "allergies" or _only_considered(text, bounds, match):
+        if (
+            section == "allergies"
+            or _only_considered(text, bounds, match)
+            or _not_a_drug_here(text, match)
+        ):
             continue
+        name = definition.name
         brand = _surface(text, match) if term.brand else None
         skip: list[tuple[int, int]] = []
         following = drugs[i + 1] if i + 1 < len(drugs) else None
@@ -190,21 +219,32 @@ def _add_medications(
             skip.append((following[0].begin, following[0].end))
             if following[1].brand:
                 brand = brand or _surface(text, following[0])
+        end = match.end
+        dose: _parse.Dose | None = None
+        combination = _combination(text, drugs, i, merged)
+        if combination is not None:
+            other, dose = combination
+            merged.add(i + 1)
+            other_def = drugs[i + 1][1].definition
+            assert isinstance(other_def, DrugDef)
+            name = f"{name}/{other_def.name}"
+            end = other.end
         next_other = next(
             (m.begin for j, (m, _) in enumerate(drugs) if j > i and j not in merged), len(text)
         )
-        stop = min(_attribute_stop(text, match.end), next_other)
-        dose = _parse.dose_after(text, match.end, stop, skip) or _parse.dose_before(
-            text, match.begin
-        )
-        after = dose.span.end if dose and dose.span.begin > match.end else match.end
+        stop = min(_attribute_stop(text, end), next_other)
+        if combination is None:
+            dose = _parse.dose_after(text, end, stop, skip) or _parse.dose_before(text, match.begin)
+        after = dose.span.end if dose and dose.span.begin > end else end
         route = _parse.route_in(text, after, stop)
         frequency = _parse.frequency_in(text, after, stop)
+        changed = _parse.changed_dose(text, after, stop) if dose else None
         attributes: list[Attribute] = []
         for kind, found in (
             ("DOSAGE", dose.span if dose else None),
             ("ROUTE_OR_MODE", route[1] if route else None),
             ("FREQUENCY", frequency[1] if frequency else None),
+            ("DOSAGE", changed.span if changed else None),
         ):
             if found is not None:
                 attributes.append(
@@ -215,25 +255,67 @@ def _add_medications(
         result.entities.append(
             Entity(
                 type="medication",
-                text=_surface(text, match),
+                text=text[match.begin : end],
                 begin_offset=match.begin,
-                end_offset=match.end,
+                end_offset=end,
                 attributes=attributes,
                 section=section,
             )
         )
-        result.medications.append(
-            Medication(
-                name=definition.name,
-                text=_surface(text, match),
-                dose=dose.text if dose else None,
-                frequency=frequency[0] if frequency else None,
-                route=route[0] if route else None,
-                brand=brand,
-                begin_offset=match.begin,
-                end_offset=match.end,
+        # "30 units nightly, continued at 24 units": one record per dose the mention gives.
+        doses = [dose]
+        if changed is not None and (dose is None or changed.text != dose.text):
+            doses.append(changed)
+        for written in doses:
+            result.medications.append(
+                Medication(
+                    name=name,
+                    text=text[match.begin : end],
+                    dose=written.text if written else None,
+                    frequency=frequency[0] if frequency else None,
+                    route=route[0] if route else None,
+                    brand=brand,
+                    begin_offset=match.begin,
+                    end_offset=end,
+                )
             )
-        )
+
+
+def _not_a_drug_here(text: str, match: Match) -> bool:
+    if _NOT_A_DRUG_AFTER.match(text, match.end):
+        return True
+    if match.of_kind("lab") is None:
+        return False
+    before = text[max(0, match.begin - 20) : match.begin]
+    return bool(_LAB_RESULT_AFTER.match(text, match.end) or _LAB_RESULT_BEFORE.search(before))
+
+
+def _combination(
+    text: str, drugs: list[tuple[Match, Term]], i: int, merged: set[int]
+) -> tuple[Match, _parse.Dose | None] | None:
+    """The second ingredient and the dose of a combination product starting at drug `i`:
+    two names joined by a hyphen or slash ("losartan-HCTZ"), or by "+", "and", "with" when a
+    two-part dose follows ("Calcium + vitamin D 600 mg/400 IU"); None otherwise."""
+    if i + 1 >= len(drugs) or i + 1 in merged:
+        return None
+    first, term = drugs[i]
+    other, other_term = drugs[i + 1]
+    assert isinstance(term.definition, DrugDef)
+    assert isinstance(other_term.definition, DrugDef)
+    if term.definition.name == other_term.definition.name:
+        return None
+    between = text[first.end : other.begin]
+    if not _COMBINED.fullmatch(between):
+        return None
+    later = next((m.begin for m, _ in drugs[i + 2 : i + 3]), len(text))
+    stop = min(_attribute_stop(text, other.end), later)
+    dose = _parse.dose_after(text, other.end, stop, [])
+    both = _parse.combination_dose(text, dose) if dose else None
+    if both is not None:
+        return other, both
+    if _JOINED.fullmatch(between):
+        return other, dose
+    return None
 
 
 def _parenthesised_same_drug(text: str, match: Match, following: tuple[Match, Term]) -> bool:
