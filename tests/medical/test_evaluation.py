@@ -41,7 +41,7 @@ def test_the_corpus_is_big_enough_and_split() -> None:
     assert len(corpus(REPORTS, "dev")) >= 12
     assert len(corpus(REPORTS, "heldout")) >= 3
     assert len(corpus(REPORTS)) == sum(
-        len(corpus(REPORTS, split)) for split in ("dev", "heldout", "blind")
+        len(corpus(REPORTS, split)) for split in ("dev", "heldout", "blind", "blind2")
     )
     for report in corpus(REPORTS, "dev") + corpus(REPORTS, "heldout"):
         gold = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))

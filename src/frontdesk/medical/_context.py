@@ -233,13 +233,20 @@ _HISTORY_BEFORE = _phrases(
     "past", "remote", "pmh", "pmhx",
 )  # fmt: skip
 _HISTORY_AFTER = _phrases("resolved", "in remission", "in the past")
+_DATED_EVENT_AFTER = re.compile(r"^[ \t]*(?:in|during)[ \t]+(?:\d{1,2}/)?(?:19|20)\d\d\b")
+"""A condition dated to a past year right after its name ("a TIA in 2021") is history; "since
+2019" (still going) is not."""
 _HYPOTHETICAL_BEFORE = _phrases(
     "rule out", "r/o", "to rule out", "evaluate for", "evaluation for", "eval for",
     "screen for", "screening for", "risk of", "risk for", "at risk", "prophylaxis for",
     "prophylaxis of", "prn", "as needed for", "if", "return if", "call if", "call for",
-    "monitor for", "watch for", "in case of", "consider",
+    "monitor for", "watch for", "in case of", "consider", "sooner for", "sooner if",
+    "earlier for", "earlier if", "return for", "seek care for", "warning signs", "warning signs of",
+    "red flags", "red flag symptoms",
 )  # fmt: skip
-_HYPOTHETICAL_AFTER = _phrases("prophylaxis", "precautions", "goal", "goals")
+_HYPOTHETICAL_AFTER = _phrases(
+    "prophylaxis", "precautions", "goal", "goals", "workup", "work-up", "work up"
+)  # fmt: skip
 _TERMINATE = _phrases(
     "but", "however", "although", "though", "except", "aside from", "apart from", "which",
     "who", "secondary to", "due to", "likely", "presents with", "presented with",
@@ -299,6 +306,7 @@ def traits(around: Scope, section: str | None) -> list[Trait]:
         section == "past_history"
         or _before(_HISTORY_BEFORE, around.before)
         or _HISTORY_AFTER.search(around.after)
+        or _DATED_EVENT_AFTER.match(around.after)
     ):
         found.append("HISTORY")
     if _before(_HYPOTHETICAL_BEFORE, around.before) or _HYPOTHETICAL_AFTER.search(around.after):

@@ -30,7 +30,8 @@ _LAB_UNITS = {
     "ml/min/1.73 m²": "mL/min/1.73m2", "ml/min": "mL/min", "mm/h": "mm/h", "mm/hr": "mm/h",
     "mmhg": "mmHg", "mm hg": "mmHg", "sec": "s", "seconds": "s", "s": "s",
     "ng/ml feu": "ng/mL FEU", "ug/ml feu": "ug/mL FEU", "mg/l feu": "mg/L FEU",
-    "cells/ul": "cells/uL", "/ul": "/uL",
+    "cells/ul": "cells/uL", "/ul": "/uL", "copies/ml": "copies/mL", "mg/mg": "mg/mg",
+    "g/g": "g/g",
 }  # fmt: skip
 _LAB_UNIT = re.compile(
     r"[ \t]*(?P<unit>"
@@ -53,6 +54,24 @@ _PRIOR = re.compile(
     rf"[ \t]*\((?:was|baseline|prior|previous(?:ly)?|from|up from|down from)[ \t]*:?[ \t]*"
     rf"(?P<num>{NUMBER})"
 )
+_MONTH = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_OCCASION = (
+    rf"{_MONTH}|weeks?|wks?|days?|months?|years?|trimester|(?:pre|post)-\w+|repeat|recheck"
+    r"|(?:pre|post)(?:op|operative|treatment|transfusion|dialysis|partum|prandial)"
+    r"|admission|admit|discharge|last|initial|earlier|ago|yesterday|visit|nadir|peak|c\d+d\d+"
+    r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+)
+_DATED_PRIOR = re.compile(
+    rf"[ \t]*\((?P<label>(?:[A-Za-z0-9/\-]+[ \t]+){{0,3}}?(?:{_OCCASION})\b(?:[ \t]+[A-Za-z]+)?)"
+    rf"[ \t]*:?[ \t]*(?P<num>{NUMBER})(?=[ \t]*[^\s\d/:.,;)][^),;]{{0,15}}[),;]|[ \t]*[),;])",
+    re.IGNORECASE,
+)
+"""An earlier result in parentheses, labelled by when it was taken: "(August: 10.2 g/dL)",
+"(C6D1: 2.4)", "(12 weeks: 11.6 g/dL)", "(repeat 02/28: 4.9)", "(pre-operative 14.6 ng/mL)".
+The label must name an occasion, so "(Plt 96)" or "(ref 40)" is not one."""
 
 
 @dataclass(kw_only=True, slots=True, frozen=True)
@@ -121,7 +140,7 @@ def lab_values(text: str, end: int) -> list[LabValue]:
         if flag:
             pos = flag.end()
         serial = _SERIAL.match(text, pos, stop)
-        prior = _PRIOR.match(text, pos, stop)
+        prior = _PRIOR.match(text, pos, stop) or _dated_prior(text, pos, stop, found[0].unit)
         if prior:
             found.append(_lab_value(text, prior, stop))
             pos = text.find(")", prior.end(), stop)
@@ -139,6 +158,18 @@ def lab_values(text: str, end: int) -> list[LabValue]:
             continue
         break
     return found
+
+
+def _dated_prior(text: str, pos: int, stop: int, unit: str | None) -> re.Match[str] | None:
+    m = _DATED_PRIOR.match(text, pos, stop)
+    if m is None or re.match(r"[ \t]*[-–]", text[m.end() : stop]):
+        return None  # a range, not a value
+    after = _LAB_UNIT.match(text, m.end(), stop)
+    if after and _LAB_UNITS[after.group("unit").lower()] != unit:
+        return None  # another quantity ("(28 %)" after a count)
+    if not re.match(r"[ \t]*[),;]", text[(after or m).end() : stop]):
+        return None
+    return m
 
 
 def _lab_value(text: str, m: re.Match[str], stop: int) -> LabValue:
@@ -167,6 +198,7 @@ _DOSE_UNITS = {
     "gm": "g", "grams": "g", "gram": "g", "units": "units", "unit": "units", "u": "units",
     "iu": "units", "meq": "mEq", "ml": "mL", "mmol": "mmol", "puffs": "puffs", "puff": "puffs",
     "%": "%", "drops": "drops", "sprays": "sprays", "l": "L", "liters": "L", "litres": "L",
+    "mg/m2": "mg/m2", "mg/m²": "mg/m2", "mcg/m2": "mcg/m2", "g/m2": "g/m2", "units/m2": "units/m2",
 }  # fmt: skip
 DOSE = re.compile(
     rf"(?P<amount>(?:{NUMBER})(?:[ \t]*[-/][ \t]*(?:{NUMBER}))*)[ \t]*(?P<unit>"

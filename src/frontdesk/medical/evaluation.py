@@ -2,7 +2,8 @@
 
 The corpus is a directory of `NN-name.txt` reports, each with a gold `NN-name.json` (format and
 annotation guidelines in `tests/medical/reports/README.md`); `NN-heldout-*` reports form the
-held-out set, and `NN-blind-*` reports a second one, written without reading the extractor.
+held-out set; `NN-blind-*` and `NN-blind2-*` reports are two more, written without reading the
+extractor (the first of them later used for fixes, the second not).
 Per report it compares sets of
 
 - labs: (LOINC, or the name when the gold has no LOINC; value),
@@ -13,8 +14,8 @@ and sums true/false positives and false negatives over the reports (micro-F1). I
 the conditions the gold has only negated or as a relative's that the pipeline asserts for the
 patient ("wrongly asserted": the error a reader of the report must never see).
 
-    python -m frontdesk.medical.evaluation tests/medical/reports [--split dev|heldout|blind]
-        [--json]
+    python -m frontdesk.medical.evaluation tests/medical/reports
+        [--split dev|heldout|blind|blind2|all] [--json] [--details]
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any, Literal
 from frontdesk.errors import InvalidInput
 from frontdesk.medical.entities import Extraction
 
-Split = Literal["dev", "heldout", "blind", "all"]
+Split = Literal["dev", "heldout", "blind", "blind2", "all"]
 Pipeline = Callable[[str], Extraction]
 
 TARGETS = {"labs": 0.95, "medications": 0.90, "diagnoses": 0.85}
@@ -219,10 +220,10 @@ def corpus(directory: Path | str, split: Split = "all") -> list[Path]:
     if not root.is_dir():
         raise InvalidInput(f"{root} is not a directory of annotated reports")
     reports = [p for p in sorted(root.glob("*.txt")) if p.with_suffix(".json").exists()]
-    if split in ("heldout", "blind"):
+    if split in ("heldout", "blind", "blind2"):
         reports = [p for p in reports if f"-{split}-" in p.name]
     elif split == "dev":
-        reports = [p for p in reports if "-heldout-" not in p.name and "-blind-" not in p.name]
+        reports = [p for p in reports if "-heldout-" not in p.name and "-blind" not in p.name]
     if not reports:
         raise InvalidInput(f"{root} holds no annotated reports (NN-name.txt + NN-name.json)")
     return reports
@@ -260,7 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Score report extraction on an annotated corpus (micro-F1).",
     )
     parser.add_argument("directory", help="e.g. tests/medical/reports")
-    parser.add_argument("--split", choices=["dev", "heldout", "blind", "all"], default="all")
+    parser.add_argument(
+        "--split", choices=["dev", "heldout", "blind", "blind2", "all"], default="all"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--details", action="store_true", help="per report misses and extras")
     args = parser.parse_args(argv)
