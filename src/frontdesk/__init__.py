@@ -49,6 +49,7 @@ from frontdesk.patterns import (
 from frontdesk.reply import Reply
 from frontdesk.routing import EmbeddingRouter, RouteDecision, Router, RouteRule
 from frontdesk.runtime import App
+from frontdesk.safety import FunctionDetector, RiskDetector, RiskScore, SafetyGate, SafetyVerdict
 from frontdesk.telemetry import Telemetry
 from frontdesk.tools import Tool, ToolContext, tool
 
@@ -69,6 +70,7 @@ __all__ = [
     "EscalationConflict",
     "EscalationRules",
     "FrontdeskError",
+    "FunctionDetector",
     "FunctionModel",
     "Guardrail",
     "GuardrailContext",
@@ -89,10 +91,14 @@ __all__ = [
     "ProgressEvent",
     "Reply",
     "RequestContext",
+    "RiskDetector",
+    "RiskScore",
     "RouteDecision",
     "RouteRule",
     "Router",
     "RouterSpecialist",
+    "SafetyGate",
+    "SafetyVerdict",
     "ScriptedModel",
     "Specialist",
     "Stage",

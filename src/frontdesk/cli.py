@@ -175,6 +175,8 @@ def route(
                 out = {k: payload[k] for k in ("category", "confidence", "action", "alternatives")}
                 out["reason"] = payload["reason"]
                 out["latency_ms"] = payload["latency_ms"]
+                if payload["safety"] is not None:
+                    out["safety"] = payload["safety"]
                 typer.echo(json.dumps(out, ensure_ascii=False))
         return failures
 
@@ -472,6 +474,92 @@ def eval_router(
     typer.echo(f"{'n_train / n_test':18} {result['n_train']} / {result['n_test']}")
     for name, path in result["files"].items():
         typer.echo(f"{name:18} {path}")
+
+
+@eval_cli.command("gate")
+def eval_gate(
+    app: AppOption = None,
+    test: Annotated[
+        Path | None, typer.Option("--test", help='JSONL of {"text", "label", "class", "kind"}.')
+    ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option("--calibration", help="JSONL to choose each detector's threshold on."),
+    ] = None,
+    floor: Annotated[
+        float, typer.Option("--floor", help="Recall floor the thresholds must show.")
+    ] = 0.99,
+    confidence: Annotated[
+        float, typer.Option("--confidence", help="Confidence of the recall lower bound.")
+    ] = 0.9,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for report.json and gate-curve.png.")
+    ] = Path("gate-eval"),
+    as_json: JsonFlag = False,
+) -> None:
+    """The app's safety gate: its recorded operating points (recall bound, false-alarm rate,
+    threshold per risk class); with --calibration, thresholds chosen anew on that file; with
+    --test, how it does there (recall with its lower bound, false alarms, per kind, latency)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from frontdesk.safety import evaluation
+
+    if not 0.0 < confidence < 1.0 or not 0.0 < floor <= 1.0:
+        _fail(f"need 0 < --confidence < 1 and 0 < --floor <= 1, got {confidence} and {floor}")
+    built = _build(app)
+    gate = built.pattern.safety
+    if gate is None:
+        _fail(f"the app {built.name!r} has no safety gate (RouterSpecialist(safety=...))")
+    assert gate is not None
+    result: dict[str, Any] = {"gate": gate.version, "floor": floor, "confidence": confidence}
+    points = dict(gate.recorded)
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*Progress.get_default_columns()[:1], *columns, console=err) as bar:
+
+            def tracker(name: str) -> Callable[[int, int], None]:
+                task = bar.add_task(name, total=None)
+                return lambda done, total: bar.update(task, completed=done, total=total)
+
+            if calibration is not None:
+                rows = evaluation.load_labelled(calibration)
+                points = evaluation.calibrate(
+                    gate, rows, floor=floor, confidence=confidence,
+                    data=evaluation.digest([calibration]), progress=tracker("calibrating"),
+                )  # fmt: skip
+            result["operating_points"] = {c: p.to_json() for c, p in points.items()}
+            if test is not None:
+                report = evaluation.evaluate(
+                    gate, evaluation.load_labelled(test), confidence=confidence,
+                    progress=tracker("evaluating"),
+                )  # fmt: skip
+                result["test"] = report.to_json()
+                out.mkdir(parents=True, exist_ok=True)
+                evaluation.plot(report, points, out / "gate-curve.png")
+                result["files"] = {"plot": str(out / "gate-curve.png"),
+                                   "report": str(out / "report.json")}  # fmt: skip
+                (out / "report.json").write_text(json.dumps(result, indent=2))
+    except (InvalidInput, ConfigError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"gate {gate.version}")
+    for point in points.values():
+        typer.echo("  " + point.describe())
+    if "test" not in result:
+        return
+    t = result["test"]
+    typer.echo(
+        f"on {test}: recall {t['recall']:.1%} of {t['n_emergencies']} emergencies (lower bound "
+        f"{t['recall_lower_bound']:.2%} at {confidence:.0%}), false alarms "
+        f"{t['false_alarm_rate']:.1%} of {t['n_near_misses']} near misses; added latency p50 "
+        f"{t['latency_ms']['p50']:.1f} ms, p99 {t['latency_ms']['p99']:.1f} ms"
+    )
+    for row in t["kinds"]:
+        typer.echo(f"  {row['label']:9} {row['kind']:26} fired {row['fired']:4} of {row['n']}")
+    for name, path in result["files"].items():
+        typer.echo(f"{name:8} {path}")
 
 
 def main() -> None:

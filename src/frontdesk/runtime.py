@@ -220,9 +220,12 @@ class App:
                     # in a worker thread: loading the encoder takes seconds, and on the first
                     # message it would stall every other request of the process meanwhile
                     await asyncio.to_thread(local.warm_up)
+                if self.pattern.safety is not None:
+                    await asyncio.to_thread(self.pattern.safety.warm_up)
                 services = Services(
                     router=TracedRouter(self.router), store=self.store, models=self._models,
                     escalate_on_budget=self.escalate_on_budget,
+                    safety_model=self.default_model,
                 )  # fmt: skip
                 self._graph = compile_router_specialist(
                     self.pattern, services, self.store.checkpointer()
@@ -537,8 +540,9 @@ class App:
             budget=Budget(request_usd=self.budget.request_usd), limits=self.limits,
             prices=self.prices,
         )  # fmt: skip
+        verdict = await self.pattern.screen(text, request=request, model=self.default_model)
         decision = await self.router.route(text, RouteContext(request=request))
-        return self.pattern.apply_policies(decision, text)
+        return self.pattern.apply_safety(self.pattern.apply_policies(decision, text), verdict)
 
     def respond_sync(
         self,

@@ -21,6 +21,7 @@ from .conftest import Recorder, toy_app
 PACKAGE_KEYS = {
     "history", "classification", "confidence", "alternatives", "attempts",
     "suggested_actions", "priority", "sla_deadline", "reason", "reason_detail", "trace_id",
+    "safety",
 }  # fmt: skip
 
 

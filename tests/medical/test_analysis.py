@@ -231,7 +231,7 @@ def test_findings_are_cross_checked_with_documented_diagnoses() -> None:
         labs=[lab("HbA1c", 8.1, "%"), lab("Potassium", 5.7, "mmol/L")],
         diagnoses=[
             Diagnosis(text="T2DM", icd10="E11.9"),
-            Diagnosis(text="hyperkalemia", icd10="E87.5", negated=True),
+            Diagnosis(text="hyperkalemia", icd10="E87.5", status="absent"),
         ],
     )
     result = analyze(extraction, sex="female")

@@ -97,7 +97,7 @@ def test_negated_and_family_diagnoses_are_not_evidence() -> None:
     extraction = Extraction(
         labs=[lab("Glucose", 140, "mg/dL", "high")],
         diagnoses=[
-            Diagnosis(text="diabetes", icd10="E11.9", negated=True),
+            Diagnosis(text="diabetes", icd10="E11.9", status="absent"),
             Diagnosis(text="CKD", icd10="N18.9", subject="family"),
             Diagnosis(text="hypertension", icd10="I10"),
         ],

@@ -170,7 +170,7 @@ def test_dose_route_and_frequency() -> None:
         ("cholecalciferol", "2000 units", None, "daily", None),
     ]
     # a condition named only as a PRN indication is not asserted
-    assert "chest pain" not in [d.text for d in x.diagnoses]
+    assert "chest pain" not in [d.text for d in x.diagnoses if d.asserted]  # PRN: to treat if
 
 
 def test_brand_in_parentheses_is_one_medication() -> None:
@@ -293,18 +293,22 @@ def test_history_traits_and_history_codes() -> None:
         "History of MI in 2015. s/p stroke 2019. History of breast cancer s/p lumpectomy. "
         "Prior pneumonia 2021. Hyperkalemia, resolved."
     )
-    assert [(d.text, d.icd10, d.history) for d in x.diagnoses] == [
-        ("MI", "I25.2", True),
-        ("stroke", "Z86.73", True),
-        ("breast cancer", "Z85.3", True),
-        ("pneumonia", "Z87.01", True),
-        ("Hyperkalemia", "E87.5", True),
+    assert [(d.text, d.icd10, d.status) for d in x.diagnoses] == [
+        ("MI", "I25.2", "historical"),
+        ("stroke", "Z86.73", "historical"),
+        ("breast cancer", "Z85.3", "historical"),
+        ("pneumonia", "Z87.01", "historical"),
+        ("Hyperkalemia", "E87.5", "historical"),
     ]
+    # a past condition under a personal-history code is part of the patient's record
+    assert [d.asserted for d in x.diagnoses] == [True, True, True, True, False]
 
 
-def test_conditions_only_watched_for_are_entities_not_diagnoses() -> None:
+def test_conditions_only_watched_for_are_listed_as_hypothetical_never_asserted() -> None:
     x = extract("Heparin 5000 units SC q8h for DVT prophylaxis. Return if chest pain recurs.")
-    assert x.diagnoses == []
+    assert [(d.text, d.status, d.asserted) for d in x.diagnoses] == [
+        ("DVT", "hypothetical", False), ("chest pain", "hypothetical", False),
+    ]  # fmt: skip
     hypothetical = [e.text for e in x.entities if "HYPOTHETICAL" in e.traits]
     assert hypothetical == ["DVT", "chest pain"]
 

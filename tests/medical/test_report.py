@@ -47,8 +47,8 @@ def fixed_extraction() -> Extraction:
             Diagnosis(text="T2DM"),
             Diagnosis(text="HTN"),
             Diagnosis(text="CKD stage 3"),
-            Diagnosis(text="myocardial infarction", history=True),
-            Diagnosis(text="pneumonia", negated=True),
+            Diagnosis(text="myocardial infarction", history=True, status="historical"),
+            Diagnosis(text="pneumonia", status="absent"),
             Diagnosis(text="breast cancer", subject="family"),
         ],
         notes=["medication 'Lasix': frequency read from a later line"],
@@ -105,7 +105,7 @@ def test_the_summary_puts_what_matters_first() -> None:
     assert "| myocardial infarction (history) | I25.2 |" in table
     assert "pneumonia" not in table
     assert "breast cancer" not in table
-    assert "- pneumonia (J18.9): negated" in not_asserted
+    assert "- pneumonia (J18.9): denied or ruled out" in not_asserted
     assert "- breast cancer (C50.919): family history" in not_asserted
     # labs: critical first, then high/low, unflagged, and normal results in one line
     rows = [line for line in md.splitlines() if line.startswith("| ") and "ref" not in line]

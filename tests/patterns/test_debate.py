@@ -43,6 +43,23 @@ def scripted(
     return Analyst(name=name, run=run)
 
 
+async def test_when_no_analyst_finds_anything_it_is_its_own_outcome_not_agreement() -> None:
+    nothing = Debate(analysts=[scripted(name, 0.0, []) for name in ("a", "b", "c")])
+    result = await run_debate(nothing, "case-1")
+    assert result.outcome == "nothing_found"
+    assert (result.agreement, result.confidence, result.requires_human_review) == (
+        0.0, "low", True,
+    )  # fmt: skip
+    assert result.decision is None
+    # two found the same thing, one found nothing: agreement is over what was found
+    partial = Debate(analysts=[scripted("a", 0.0, ["N18.3"]), scripted("b", 0.0, ["N18.3"]),
+                               scripted("c", 0.0, [])])  # fmt: skip
+    result = await run_debate(partial, "case-2")
+    assert result.agreement == pytest.approx((1.0 + 0.0 + 0.0) / 3)
+    assert result.outcome == "disagreement"
+    assert result.requires_human_review
+
+
 async def test_analysts_run_concurrently_and_agreement_gives_high_confidence() -> None:
     events: list[ProgressEvent] = []
     debate = Debate(
@@ -276,7 +293,7 @@ async def test_cost_spiral_a_debate_stops_at_the_request_budget() -> None:
         (["x", "y"], ["y", "x"], 0.5),
         (["x"], ["x", "y", "z"], 1.0),  # compared on what both commit to
         (["x"], ["y", "x"], 0.0),
-        ([], [], 1.0),
+        ([], [], None),
         ([], ["x"], 0.0),
         (["a", "b", "c", "d"], ["a", "b", "c", "e"], 1.0),  # beyond top_k = 3
     ],

@@ -87,7 +87,7 @@ def _usable(term: str) -> bool:
 
 def build_rows() -> list[tuple[str, str]]:
     """(term, billable code) pairs, sorted, one code per lower-cased term."""
-    cm = ontology._icd_module()
+    cm = ontology.icd_module()
     codes: dict[str, tuple[str, bool]] = {}
     for code in cm.get_all_codes(True):
         if cm.is_category_or_subcategory(code) or cm.is_extended_subcategory(code):

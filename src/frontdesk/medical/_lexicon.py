@@ -4,9 +4,9 @@ Four tables ship in `medical/data/`:
 
 - `labs.csv` (loinc, name, synonyms, units): ~70 common adult labs keyed by LOINC, synonyms and
   units separated by `|`, the first unit being the one a bare value is assumed to be in;
-- `medications.csv` (name, brands, synonyms): ~370 generics, lower case, with brand names and
+- `medications.csv` (name, brands, synonyms): ~780 generics, lower case, with brand names and
   abbreviations ("HCTZ"), and the common combination products ("losartan/hydrochlorothiazide");
-- `conditions.csv` (icd10, name, synonyms, history_icd10): ~320 conditions and symptoms with the
+- `conditions.csv` (icd10, name, synonyms, history_icd10): ~1,370 conditions and symptoms with the
   ICD-10-CM code of a mention, and the code of a past occurrence when coders use another one
   ("history of MI" is I25.2, not I21.9);
 - `icd10_terms.csv` (term, icd10): ~8,700 short ICD-10-CM descriptions and inclusion terms
@@ -165,6 +165,8 @@ class Lexicon:
 
     def __init__(self, terms: list[Term]) -> None:
         self._index: dict[tuple[str, ...], list[Term]] = {}
+        self._longest: dict[str, int] = {}
+        """First token -> the most tokens a term starting with it has (most tokens start none)."""
         for term in terms:
             key = _key(term.text)
             if not key or len(key) > _MAX_TERM_TOKENS:
@@ -172,6 +174,7 @@ class Lexicon:
             bucket = self._index.setdefault(key, [])
             if term not in bucket:
                 bucket.append(term)
+            self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
 
     def matches(self, text: str) -> Iterator[Match]:
         """The longest terms in `text`, left to right, never overlapping."""
@@ -191,7 +194,7 @@ class Lexicon:
         self, text: str, tokens: list[tuple[int, int]], lowered: list[str], i: int
     ) -> tuple[int, tuple[Term, ...]] | None:
         # A term never starts or ends inside a word ("K" in "K9" is one token anyway).
-        limit = min(_MAX_TERM_TOKENS, len(tokens) - i)
+        limit = min(self._longest.get(lowered[i], 0), len(tokens) - i)
         for n in range(limit, 0, -1):
             key = tuple(lowered[i : i + n])
             bucket = self._index.get(key)

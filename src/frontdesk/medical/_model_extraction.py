@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from frontdesk.errors import InvalidInput, ModelError
 from frontdesk.medical._input import check_text
 from frontdesk.medical.entities import (
+    Allergy,
     Diagnosis,
     Entity,
     Extraction,
@@ -47,8 +48,14 @@ class DiagnosisOut(_Item):
     text: str = Field(min_length=1, description="The condition exactly as written.")
     icd10: str | None = None
     negated: bool = False
+    status: Literal["present", "historical", "absent", "possible", "hypothetical"] | None = None
     subject: Literal["patient", "family"] = "patient"
     history: bool = False
+
+
+class AllergyOut(_Item):
+    name: str = Field(min_length=1, description="The substance (generic drug name or class).")
+    reaction: str | None = None
 
 
 class ExtractionOut(_Item):
@@ -57,16 +64,19 @@ class ExtractionOut(_Item):
     labs: list[LabOut] = Field(default_factory=list)
     medications: list[MedicationOut] = Field(default_factory=list)
     diagnoses: list[DiagnosisOut] = Field(default_factory=list)
+    allergies: list[AllergyOut] = Field(default_factory=list)
 
 
 INSTRUCTIONS = (
     "You extract structured data from a clinical report. Answer with ONE JSON object and "
     "nothing else, matching this JSON schema:\n{schema}\n"
-    "Rules: every lab result with its numeric value and unit; every medication by its generic "
-    "name with dose (amount and unit), frequency and route when written; every condition, "
-    "with negated=true when the report says the patient does not have it (denies, ruled out, "
-    "negative for) and subject='family' for a relative's condition. Copy `text` exactly as it "
-    "appears in the report."
+    "Rules: every lab result with its numeric value and unit; every medication the patient "
+    "takes by its generic name with dose (amount and unit), frequency and route when written; "
+    "every allergy (substance and reaction) in `allergies`, never in medications; every "
+    "condition with its status: present (has it now), historical (past and over), absent "
+    "(denied, ruled out, negative for), possible (rule out, concerning for, versus) or "
+    "hypothetical (return if, risk of, prophylaxis), and subject='family' for a relative's "
+    "condition. Copy `text` exactly as it appears in the report."
 )
 
 
@@ -199,7 +209,9 @@ def _to_extraction(text: str, parsed: ExtractionOut) -> Extraction:
             e.traits = [
                 t
                 for t, on in (
-                    ("NEGATION", dx.negated),
+                    ("NEGATION", dx.negated or dx.status == "absent"),
+                    ("POSSIBLE", dx.status == "possible"),
+                    ("HYPOTHETICAL", dx.status == "hypothetical"),
                     ("FAMILY", dx.subject == "family"),
                     ("HISTORY", dx.history),
                 )
@@ -210,12 +222,13 @@ def _to_extraction(text: str, parsed: ExtractionOut) -> Extraction:
                 text=dx.text,
                 begin_offset=e.begin_offset if e else 0,
                 end_offset=e.end_offset if e else 0,
-                negated=dx.negated,
+                status=dx.status or ("absent" if dx.negated else "present"),
                 subject=dx.subject,
-                history=dx.history,
+                history=dx.history or dx.status == "historical",
                 icd10=dx.icd10,
             )
         )
+    result.allergies = [Allergy(name=a.name.lower(), reaction=a.reaction) for a in parsed.allergies]
     if missing:
         shown = ", ".join(repr(m) for m in dict.fromkeys(missing))
         result.notes.append(f"the model named mentions not found in the report: {shown}")

@@ -90,6 +90,11 @@ class LabValue:
     unit_span: Span | None
 
 
+def number(text: str) -> float:
+    """A number as written ("1,850", ".5")."""
+    return _number(text)
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 

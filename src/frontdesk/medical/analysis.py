@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from frontdesk.errors import InvalidInput
+from frontdesk.medical import confidence
 from frontdesk.medical.entities import Analysis, Extraction, Finding, Lab
 from frontdesk.medical.ranges import LabCatalog, Sex, canonical_unit, classify, lab_catalog
 
@@ -438,6 +439,7 @@ def analyze(extraction: Extraction, *, sex: Sex | None = None) -> Analysis:
     findings += _critical_leftovers(results, findings)
     _cross_check(findings, extraction)
     findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
+    confidence.score(extraction)  # what a clinician should check first
     return Analysis(findings=findings, notes=list(dict.fromkeys(notes)))
 
 
@@ -527,8 +529,9 @@ def _cross_check(findings: list[Finding], extraction: Extraction) -> None:
     asserted = [d for d in extraction.diagnoses if d.asserted and d.icd10]
     for finding in findings:
         related = _related(finding)
-        for dx in asserted:
-            assert dx.icd10 is not None
-            if related and dx.icd10.startswith(related):
+        # the first related code that is documented (in the order the rule lists them)
+        for prefix in related:
+            dx = next((d for d in asserted if (d.icd10 or "").startswith(prefix)), None)
+            if dx is not None:
                 finding.evidence.append(f"consistent with documented {dx.text} ({dx.icd10})")
                 break

@@ -1,7 +1,7 @@
 """Entity extraction from a clinical report: labs, medications and diagnoses with offsets.
 
 `extract(text)` is offline and deterministic: dictionary matching (`_lexicon`: ~70 labs keyed
-by LOINC, ~370 generics with their brands, ~320 curated conditions with ICD-10-CM codes and
+by LOINC, ~780 generics with their brands, ~1,370 curated conditions with ICD-10-CM codes and
 ~8,700 terms from ICD-10-CM's own descriptions), the values written next to each name
 (`_parse`: doses after plan verbs, combination products, dose changes), and ConText-style
 traits and report sections (`_context`). Every `Entity` satisfies
@@ -17,21 +17,26 @@ Unusable input (not a str, empty, binary, over `MAX_TEXT_CHARS`) raises `Invalid
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import TypeVar
 
 from frontdesk.medical import _context, _parse
+from frontdesk.medical._allergies import find_allergies
 from frontdesk.medical._input import MAX_TEXT_CHARS, check_text
 from frontdesk.medical._lexicon import ConditionDef, DrugDef, LabDef, Match, Term, lexicon
 from frontdesk.medical._model_extraction import extract_with_model
 from frontdesk.medical.entities import (
+    Allergy,
     Attribute,
     Diagnosis,
     Entity,
     Extraction,
     Lab,
     Medication,
+    Status,
+    is_history_code,
 )
 
 __all__ = ["MAX_TEXT_CHARS", "check_text", "extract", "extract_with_model"]
@@ -66,14 +71,20 @@ _COMBINED = re.compile(r"[ \t]*(?:[-/+&]|and|with|plus)[ \t]*", re.I)
 
 def extract(text: str) -> Extraction:
     """Labs, medications and diagnoses of a report, offline (see the module doc)."""
-    text = check_text(text)
+    original = check_text(text)
+    # an EHR export with its line breaks flattened to commas reads with them put back (the
+    # same length, so every offset still points into the original)
+    text = _context.layout(original)
     headings = _context.sections(text)
     bounds = _context.clause_bounds(text, headings)
     matches = list(lexicon().matches(text))
     result = Extraction()
     assumed_units: list[str] = []
     drug_matches: list[tuple[Match, Term]] = []
+    paired = _paired_labs(text, matches, headings, result)
     for match in matches:
+        if match.begin in paired:
+            continue
         section = _context.section_at(headings, match.begin)
         lab = match.of_kind("lab")
         drug = match.of_kind("medication")
@@ -83,9 +94,18 @@ def extract(text: str) -> Extraction:
             drug_matches.append((match, drug))
             continue
         condition = match.of_kind("condition")
-        if condition is not None:
+        if condition is not None and section != "allergies":
+            # a reaction in the allergy list ("LISINOPRIL (angioedema)") is the allergy's
             _add_diagnosis(text, match, condition, section, bounds, result)
     _add_medications(text, drug_matches, headings, bounds, result)
+    result.allergies = find_allergies(text, headings, matches)
+    # a reaction written with an allergy ("penicillin (hives)") is the allergy's, not a diagnosis
+    reactions = [
+        (a.end_offset, a.end_offset + len(a.reaction) + 12) for a in result.allergies if a.reaction
+    ]
+    result.diagnoses = [
+        d for d in result.diagnoses if not any(b <= d.begin_offset < e for b, e in reactions)
+    ]
     result.labs = _unique(result.labs, lambda x: (x.loinc, x.value, x.unit))
     result.medications = _unique(
         result.medications, lambda x: (x.name, x.dose, x.frequency, x.route)
@@ -93,13 +113,29 @@ def extract(text: str) -> Extraction:
     # One diagnosis per code and reading; every mention stays in `entities`.
     result.diagnoses = _unique(
         result.diagnoses,
-        lambda x: (x.icd10 or x.text.lower(), x.negated, x.subject, x.history),
+        lambda x: (x.icd10 or x.text.lower(), x.status, x.subject),
     )
     if assumed_units:
         names = ", ".join(dict.fromkeys(assumed_units))
         result.notes.append(f"no unit written for {names}: the usual unit was assumed")
     result.entities.sort(key=lambda e: (e.begin_offset, e.end_offset))
+    if text != original:
+        _restore_surfaces(result, original)
     return result
+
+
+def _restore_surfaces(result: Extraction, original: str) -> None:
+    """Every `text` read off the laid-out copy, read off the original instead."""
+    for entity in result.entities:
+        entity.text = original[entity.begin_offset : entity.end_offset]
+        for attribute in entity.attributes:
+            attribute.text = original[attribute.begin_offset : attribute.end_offset]
+    records: list[Lab | Medication | Diagnosis | Allergy] = [
+        *result.labs, *result.medications, *result.diagnoses, *result.allergies,
+    ]  # fmt: skip
+    for record in records:
+        if record.text:
+            record.text = original[record.begin_offset : record.end_offset]
 
 
 def _unique(items: list[_T], key: Callable[[_T], object]) -> list[_T]:
@@ -138,8 +174,11 @@ def _add_labs(
         return False
     if drug is not None and values[0].unit is None:
         return False  # "Vitamin D 1000 units", "folic acid 1 mg": the drug, not the lab
+    if _an_order(text, match, values[0]):
+        return drug is None  # "potassium 20 mEq BID", "2 g sodium diet": not a result
     default_unit = definition.units[0] if definition.units else ""
     unit = next((v.unit for v in values if v.unit), None)
+    specimen = _specimen(text, match.begin, section)
     for value in values:
         attributes = [
             Attribute(
@@ -173,18 +212,149 @@ def _add_labs(
                 section=section,
             )
         )
+        number, lab_unit = _per_thousand(definition, value.value, lab_unit)
+        name, loinc = definition.name, definition.loinc  # type: str, str | None
+        if specimen != "blood":
+            loinc = _SPECIMEN_LOINC.get((definition.loinc, specimen))
+            name = f"{definition.name} ({_SPECIMEN_NAMES[specimen]})"
         result.labs.append(
             Lab(
-                name=definition.name,
-                value=value.value,
+                name=name,
+                value=number,
                 unit=lab_unit,
-                loinc=definition.loinc,
+                loinc=loinc,
                 text=_surface(text, match),
                 begin_offset=match.begin,
                 end_offset=match.end,
+                specimen=specimen,
             )
         )
     return True
+
+
+_PAIR_JOIN = re.compile(r"[ \t]*(?:and|&|/|,)[ \t]*", re.IGNORECASE)
+_PAIR_VALUES = re.compile(
+    rf"(?:[ \t]*(?:were|was|are|is|of|at|:|=|-|,|respectively))*[ \t]*(?P<a>{_parse.NUMBER})"
+    rf"[ \t]*(?:and|&|/|,)[ \t]*(?P<b>{_parse.NUMBER})(?![\d/])",
+    re.IGNORECASE,
+)
+
+
+def _paired_labs(
+    text: str, matches: list[Match], headings: list[_context.Section], result: Extraction
+) -> set[int]:
+    """Two labs named together and valued together: "BUN and creatinine were 31 and 2.1",
+    "BUN/Cr 38/1.9", "hemoglobin and hematocrit 13.9 and 42.1" (first value to the first
+    name). Returns where the names begin, so they are not read again one by one."""
+    done: set[int] = set()
+    for first, second in itertools.pairwise(matches):
+        a, b = first.of_kind("lab"), second.of_kind("lab")
+        if a is None or b is None or first.begin in done:
+            continue
+        if not _PAIR_JOIN.fullmatch(text, first.end, second.begin):
+            continue
+        values = _PAIR_VALUES.match(text, second.end)
+        if values is None:
+            continue
+        section = _context.section_at(headings, first.begin)
+        specimen = _specimen(text, first.begin, section)
+        for term, match, group in ((a, first, "a"), (b, second, "b")):
+            definition = term.definition
+            assert isinstance(definition, LabDef)
+            unit = definition.units[0] if definition.units else ""
+            number, unit = _per_thousand(definition, _parse.number(values.group(group)), unit)
+            result.entities.append(Entity(
+                type="lab", text=_surface(text, match), begin_offset=match.begin,
+                end_offset=match.end, section=section,
+                attributes=[Attribute(type="TEST_VALUE", text=values.group(group),
+                                      begin_offset=values.start(group),
+                                      end_offset=values.end(group))],
+            ))  # fmt: skip
+            result.labs.append(Lab(
+                name=definition.name, value=number, unit=unit, loinc=definition.loinc,
+                text=_surface(text, match), begin_offset=match.begin, end_offset=match.end,
+                specimen=specimen,
+            ))  # fmt: skip
+        done.update((first.begin, second.begin))
+    return done
+
+
+_COUNTS_PER_THOUSAND = frozenset({"777-3", "6690-2", "751-8", "731-0", "742-7", "711-2", "704-7"})
+"""Counts reported per 10³/µL, often written per µL ("platelets 287,000", "WBC 11,200")."""
+_PER_MICROLITRE = re.compile(r"^(?:/|cells/)u[lL]$")
+
+
+def _per_thousand(definition: LabDef, value: float, unit: str) -> tuple[float, str]:
+    """A count written per µL, in the 10³/µL its ranges use: 287,000 platelets is 287."""
+    if definition.loinc not in _COUNTS_PER_THOUSAND:
+        return value, unit
+    per_microlitre = bool(_PER_MICROLITRE.match(unit or ""))
+    if per_microlitre or (value >= 1000 and not unit.startswith(("x10^9", "10^9"))):
+        return value / 1000.0, "10*3/uL"
+    return value, unit
+
+
+_SPECIMEN_CUE = re.compile(
+    r"\b(?:(?P<urine>ua|u/a|urinalysis|urine|urinary|ucx|dipstick)|(?P<csf>csf|cerebrospinal|"
+    r"lp|lumbar\s+puncture|spinal\s+fluid)|(?P<pleural>pleural|thoracentesis)|"
+    r"(?P<peritoneal>peritoneal|ascitic|ascites|paracentesis)|(?P<synovial>synovial|joint\s+fluid|"
+    r"arthrocentesis|joint\s+aspirat\w*))\b",
+    re.IGNORECASE,
+)
+_BLOOD_CUE = re.compile(r"\b(?:serum|plasma|blood|bmp|cmp|cbc|chem\w*|abg|vbg|arterial)\b", re.I)
+_SPECIMEN_NAMES = {
+    "urine": "urine", "csf": "CSF", "pleural": "pleural fluid", "peritoneal": "peritoneal fluid",
+    "synovial": "synovial fluid",
+}  # fmt: skip
+_SPECIMEN_LOINC = {
+    ("2744-1", "urine"): "5803-2", ("6690-2", "urine"): "5821-4", ("789-8", "urine"): "13945-1",
+    ("2885-2", "urine"): "2888-6", ("2345-7", "urine"): "2350-7", ("2951-2", "urine"): "2955-3",
+    ("2160-0", "urine"): "2161-8", ("6690-2", "csf"): "26465-5", ("789-8", "csf"): "26466-3",
+    ("2885-2", "csf"): "2880-3", ("2345-7", "csf"): "2342-4",
+}  # fmt: skip
+"""The specimen's own LOINC for the few pairs we are sure of; the others have none."""
+
+
+def _specimen(text: str, begin: int, section: str | None) -> str:
+    """Which fluid a result is from: the nearest specimen word before it on its line ("UA: SG
+    1.010, pH 5.5", "pleural fluid: LDH 310"), unless a blood word comes after that word."""
+    line_start = text.rfind("\n", 0, begin) + 1
+    window = text[max(line_start, begin - 120) : begin]
+    cues = list(_SPECIMEN_CUE.finditer(window))
+    if not cues:
+        return "blood"
+    cue = cues[-1]
+    if _BLOOD_CUE.search(window, cue.end()):
+        return "blood"
+    return next(k for k, v in cue.groupdict().items() if v)
+
+
+_ORDER_UNIT = re.compile(
+    r"[ \t]*(?:mEq|meq|mmol|mg|mcg|g|gm|grams?|units?|iu|ml|mL|cc|tabs?|tablets?|amps?)\b"
+    r"(?![ \t]*/[ \t]*(?:l|dl|ml|L|dL|mL|kg|g|hpf|lpf|mmol|mol)\b)"
+)
+_ORDER_BEFORE = re.compile(
+    r"(?:\b(?:replete|repleted|replace|replacement|give|given|start|started|supplement\w*|kcl|"
+    r"k-?dur|klor-?con|drip|infusion|bolus|restrict\w*|oral|iv|po)|\d[\d.]*[ \t]*-?[ \t]*"
+    r"(?:g|gm|gram|grams|mg|meq|mEq|mmol))[ \t]*-?[ \t]*$",
+    re.IGNORECASE,
+)
+_ORDER_AFTER = re.compile(
+    r"^[^\n.;]{0,25}\b(?:diet|drip|infusion|bolus|daily|bid|tid|qid|twice|once|per\s+day|a\s+day|"
+    r"/day|/hr|/h\b|an\s+hour|per\s+hour|restriction|supplement|tablets?|po\b)",
+    re.IGNORECASE,
+)
+
+
+def _an_order(text: str, match: Match, first: _parse.LabValue) -> bool:
+    """A dose, an order or a diet written like a result: "potassium 20 mEq twice a day", "a
+    2 g sodium diet", "bicarbonate drip at 100 mL an hour"."""
+    if _ORDER_BEFORE.search(text[max(0, match.begin - 25) : match.begin]):
+        return True
+    after_value = (first.unit_span or first.value_span).end
+    if first.unit is None and _ORDER_UNIT.match(text, first.value_span.end):
+        return True
+    return bool(_ORDER_AFTER.match(text, after_value)) and first.unit is None
 
 
 # --- medications ---------------------------------------------------------------------------
@@ -281,9 +451,18 @@ def _add_medications(
             )
 
 
+_ALLERGY_BEFORE = re.compile(
+    r"\b(?:allergic\s+(?:reaction\s+)?to|allergy\s+to|allergies\s+to|intoleran(?:t|ce)\s+(?:of|to)|"
+    r"reacts?\s+to|reaction\s+to)\s+(?:[\w-]+(?:,|\s+and|\s+or)?\s+){0,4}$",
+    re.IGNORECASE,
+)
+
+
 def _not_a_drug_here(text: str, match: Match) -> bool:
     if _NOT_A_DRUG_AFTER.match(text, match.end):
         return True
+    if _ALLERGY_BEFORE.search(text[max(0, match.begin - 60) : match.begin]):
+        return True  # "allergic to amoxicillin (rash)": an allergy, not a medication
     if match.of_kind("lab") is None:
         return False
     before = text[max(0, match.begin - 20) : match.begin]
@@ -358,6 +537,9 @@ def _add_diagnosis(
 ) -> None:
     definition = term.definition
     assert isinstance(definition, ConditionDef)
+    test = _A_TEST.match(text, match.end) or _A_TEST_BEFORE.search(
+        text[max(0, match.begin - 15) : match.begin]
+    )
     around = _context.scope(text, bounds, match.begin, match.end)
     traits = _context.traits(around, section)
     surface = _surface(text, match)
@@ -371,22 +553,93 @@ def _add_diagnosis(
             section=section,
         )
     )
-    if "HYPOTHETICAL" in traits:
-        return  # only considered or watched for: not something the report says she has
-    negated = "NEGATION" in traits
     family = "FAMILY" in traits
     history = "HISTORY" in traits
+    status = _status(traits, definition, around)
+    if test and status == "present":
+        # the condition names a test ("QuantiFERON-TB Gold", "HIV antibody"): its result says
+        # whether the patient has it; no result yet is only a question
+        outcome = _TEST_RESULT.search(text, match.end, min(len(text), match.end + 60))
+        status = (
+            "possible" if outcome is None else ("absent" if outcome.group("neg") else "present")
+        )
     code = definition.icd10
-    if history and not negated and not family and definition.history_icd10:
+    if status == "historical" and not family and definition.history_icd10:
         code = definition.history_icd10
     result.diagnoses.append(
         Diagnosis(
             text=surface,
             begin_offset=match.begin,
             end_offset=match.end,
-            negated=negated,
+            status=status,
             subject="family" if family else "patient",
             history=history,
             icd10=code,
         )
     )
+
+
+_ONGOING = re.compile(
+    r"\b(?:now\s+on|currently|current|ongoing|active|on\s+(?:chemo\w*|treatment|therapy|"
+    r"immunotherapy|dialysis)|receiving|undergoing|metastatic|persistent|persists|still|"
+    r"worsening|progressive|progression|uncontrolled|poorly\s+controlled|since\s+(?:\d{1,2}/)?"
+    r"(?:19|20)\d\d|since\s+age)\b",
+    re.I,
+)
+
+
+_DATED_EPISODE = re.compile(
+    r"^[ \t,(]*(?:\w+[ \t]+){0,2}?(?:in|at|during|age|as\s+a)[ \t]+(?:age[ \t]+)?"
+    r"(?:(?:\d{1,2}/)?(?:19|20)\d\d|\d{1,2}[ \t]*(?:months?|years?|yo|y/o)?|child|kid|teen\w*|"
+    r"infant|baby|toddler)\b",
+    re.I,
+)
+_DIAGNOSED = re.compile(r"\b(?:diagnosed|dx'?d?|known|chronic|since)\b", re.I)
+_DATED_BEFORE = re.compile(
+    r"\b(?:hospitali[sz]ation|admission|admitted|episode|hospitali[sz]ed|treated|surgery)\s+"
+    r"(?:in\s+)?(?:\d{1,2}/)?(?:19|20)\d\d\s+(?:for|with|due\s+to)\s+(?:\w+\s+){0,3}$",
+    re.I,
+)
+
+
+_A_TEST = re.compile(
+    r"[ \t-]*(?:and\s+\w+\s+)?(?:gold|test|testing|tests|serolog\w*|screen\w*|antibod\w*|ab|pcr|"
+    r"panel|titer|titre|igg|igm|antigen|ag|culture|swab|rapid\s+test|viral\s+load|rna|dna)\b",
+    re.IGNORECASE,
+)
+_A_TEST_BEFORE = re.compile(r"\b(?:quantiferon|interferon\s+gamma|anti)[ \t-]*$", re.I)
+_TEST_RESULT = re.compile(
+    r"^[^.;\n]*?\b(?:(?P<neg>negative|neg|non-?reactive|not\s+detected|undetectable|normal)|"
+    r"positive|pos|reactive|detected)\b",
+    re.I,
+)
+
+
+def _status(traits: list[str], definition: ConditionDef, around: _context.Scope) -> Status:
+    """What the report says of the condition (`entities.Status`). A past mention is
+    `historical` when the condition is over: an episode that has a personal-history code (MI,
+    stroke, cancer), or one told as resolved or treated; a chronic condition in the past
+    history (diabetes, hypertension) stays `present`, and so does one said to be ongoing."""
+    if "NEGATION" in traits:
+        return "absent"
+    if "POSSIBLE" in traits:
+        return "possible"
+    if "HYPOTHETICAL" in traits:
+        return "hypothetical"
+    if is_history_code(definition.icd10):
+        return "historical"  # "former smoker" (Z87.891) is a past condition by its code
+    if not {"HISTORY", "RESOLVED", "TREATED"} & set(traits):
+        return "present"
+    if _ONGOING.search(around.before[-50:]) or _ONGOING.search(around.after[:60]):
+        return "present"
+    if "RESOLVED" in traits:
+        return "historical"
+    if "TREATED" in traits and ("HISTORY" in traits or definition.history_icd10):
+        return "historical"
+    if "HISTORY" in traits and not _DIAGNOSED.search(around.before[-40:]):
+        if _DATED_EPISODE.match(around.after) or _DATED_BEFORE.search(around.before[-50:]):
+            # "RSV bronchiolitis at 6 months", "hospitalization 2019 for mania": an episode
+            return "historical"
+    if "HISTORY" in traits and definition.history_icd10:
+        return "historical"
+    return "present"

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from frontdesk.medical._specificity import refine
 from frontdesk.medical.entities import Diagnosis, Extraction, Lab, Medication
 from frontdesk.medical.ranges import lab_catalog, same_unit
 
@@ -257,7 +258,7 @@ class IcdIndex:
             return self._words
 
 
-def _icd_module() -> Any:
+def icd_module() -> Any:
     """simple_icd_10_cm, imported quietly (it uses a deprecated importlib API at import)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -320,7 +321,7 @@ def _billable_default(
 
 def build_index() -> IcdIndex:
     """Build the index from simple-icd-10-cm and the synonyms file (slow: ~2-3 s)."""
-    cm = _icd_module()
+    cm = icd_module()
     codes: dict[str, tuple[str, bool]] = {}
     for code in cm.get_all_codes(True):
         # Some blocks share their one category's name ("B20"): keep codes that are categories.
@@ -459,11 +460,23 @@ def normalise_medication(name: str) -> tuple[str, str | None]:
 # ---- validate ------------------------------------------------------------------------------
 
 
-def validate(extraction: Extraction) -> Extraction:
-    """A copy of `extraction` with codes, generic names and unit checks (see the module doc)."""
+def validate(extraction: Extraction, text: str | None = None) -> Extraction:
+    """A copy of `extraction` with codes, generic names and unit checks (see the module doc).
+    With the report's `text`, a code also takes the side written beside its mention."""
     notes = list(extraction.notes)
     index = icd_index() if extraction.diagnoses else None
     diagnoses = [_validate_diagnosis(d, index, notes) for d in extraction.diagnoses]
+    if index is not None:
+        # the most specific code the whole report supports (hypertensive CKD, the type of
+        # diabetes, "anemia" beside "acute blood loss anemia")
+        diagnoses = [
+            d if d.description is not None else _validate_diagnosis(d, index, notes)
+            for d in refine(
+                diagnoses,
+                lambda code: index.code(code) is not None,
+                (lambda d: text[max(0, d.begin_offset - 40) : d.end_offset + 40]) if text else None,
+            )
+        ]
     medications = [_validate_medication(m) for m in extraction.medications]
     labs = [_validate_lab(lab, notes) for lab in extraction.labs]
     return replace(

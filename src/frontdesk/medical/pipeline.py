@@ -87,7 +87,7 @@ async def extract_stage(state: ReportState, ctx: StepContext) -> ReportState:
 
 def validate_stage(state: ReportState, ctx: StepContext) -> ReportState:
     assert state.raw is not None
-    return replace(state, extraction=validate(state.raw))  # a validated copy
+    return replace(state, extraction=validate(state.raw, state.text))  # a validated copy
 
 
 def analyze_stage(state: ReportState, ctx: StepContext) -> ReportState:
@@ -272,15 +272,23 @@ def analyze_report_sync(
     request: RequestContext | None = None,
 ) -> ReportResult:
     """`analyze_report` for code that is not async (runs its own event loop)."""
-    return asyncio.run(
-        analyze_report(
-            text,
-            debate=debate,
-            model=model,
-            budget=budget,
-            progress=progress,
-            sex=sex,
-            analyst_model=analyst_model,
-            request=request,
+    done: list[ReportResult] = []
+
+    async def main() -> None:
+        done.append(
+            await analyze_report(
+                text,
+                debate=debate,
+                model=model,
+                budget=budget,
+                progress=progress,
+                sex=sex,
+                analyst_model=analyst_model,
+                request=request,
+            )  # fmt: skip
         )
-    )
+
+    # the main task returns nothing: CPython 3.11's runner formats its repr on exit (checking
+    # the SIGINT handler), and the repr of a whole report result costs ~20 ms
+    asyncio.run(main())
+    return done[0]

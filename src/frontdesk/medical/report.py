@@ -15,7 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontdesk.medical.entities import Analysis, Diagnosis, Extraction, Finding, Lab, Medication
+from frontdesk.medical.entities import (
+    Allergy,
+    Analysis,
+    Diagnosis,
+    Extraction,
+    Finding,
+    Lab,
+    Medication,
+)
 
 __all__ = ["ClinicalReport", "render_report"]
 
@@ -50,6 +58,7 @@ def render_report(
             _headline(extraction, findings),
             "",
             *_problems(extraction.diagnoses),
+            *_allergies(extraction.allergies),
             *_labs(extraction.labs),
             *_medications(extraction.medications),
             *_flags(findings),
@@ -64,6 +73,7 @@ def render_report(
         "labs": [_lab_json(lab) for lab in extraction.labs],
         "medications": [_medication_json(m) for m in extraction.medications],
         "diagnoses": [_diagnosis_json(d) for d in extraction.diagnoses],
+        "allergies": [{"name": a.name, "reaction": a.reaction} for a in extraction.allergies],
         "findings": [_finding_json(f) for f in findings],
         "summary_markdown": markdown,
         "notes": notes,
@@ -104,6 +114,15 @@ def _headline(extraction: Extraction, findings: list[Finding]) -> str:
     return "**" + ", ".join(parts) + ".**"
 
 
+_WHY_NOT = {
+    "absent": "denied or ruled out",
+    "possible": "possible, not established",
+    "hypothetical": "only to watch for",
+    "historical": "past, over",
+    "present": "not coded",
+}
+
+
 def _problems(diagnoses: list[Diagnosis]) -> list[str]:
     asserted = [d for d in diagnoses if d.asserted]
     other = [d for d in diagnoses if not d.asserted]
@@ -111,7 +130,7 @@ def _problems(diagnoses: list[Diagnosis]) -> list[str]:
     if asserted:
         lines += ["| Problem | ICD-10-CM | Description |", "|---|---|---|"]
         for d in asserted:
-            text = d.text + (" (history)" if d.history else "")
+            text = d.text + (" (history)" if d.status == "historical" else "")
             code = d.icd10 or "—"
             if d.icd10 and d.billable is False:
                 code += " (not billable)"
@@ -121,9 +140,19 @@ def _problems(diagnoses: list[Diagnosis]) -> list[str]:
     if other:
         lines += ["", "Not asserted (not the patient's current problems):"]
         for d in other:
-            why = "family history" if d.subject == "family" else "negated"
+            why = "family history" if d.subject == "family" else _WHY_NOT[d.status]
             code = f" ({d.icd10})" if d.icd10 else ""
             lines.append(f"- {d.text}{code}: {why}")
+    return [*lines, ""]
+
+
+def _allergies(allergies: list[Allergy]) -> list[str]:
+    if not allergies:
+        return ["## Allergies", "", "None recorded (check the source: an unlisted allergy is "
+                "not a known absence).", ""]  # fmt: skip
+    lines = ["## Allergies", ""]
+    for a in allergies:
+        lines.append(f"- {a.name}" + (f" ({a.reaction})" if a.reaction else ""))
     return [*lines, ""]
 
 
@@ -187,7 +216,9 @@ def _debate(debate: dict[str, Any] | None) -> list[str]:
     agreement = debate.get("agreement")
     if isinstance(agreement, int | float):
         lines.append(f"- Agreement between analysts: {agreement:.2f}")
-    if debate.get("requires_human_review"):
+    if debate.get("outcome") == "nothing_found":
+        lines.append("- **Requires human review**: no analyst found anything to rank.")
+    elif debate.get("requires_human_review"):
         lines.append("- **Requires human review**: the analysts disagree.")
     analyses = debate.get("analyses")
     if isinstance(analyses, list):
@@ -207,6 +238,8 @@ def _lab_json(lab: Lab) -> dict[str, Any]:
         "reference_range": lab.reference_range,
         "loinc": lab.loinc,
         "unit_ok": lab.unit_ok,
+        "specimen": lab.specimen,
+        "confidence": None if lab.confidence is None else round(lab.confidence, 3),
     }
 
 
@@ -226,9 +259,12 @@ def _diagnosis_json(d: Diagnosis) -> dict[str, Any]:
         "icd10": d.icd10,
         "description": d.description,
         "negated": d.negated,
+        "status": d.status,
+        "asserted": d.asserted,
         "subject": d.subject,
         "history": d.history,
         "billable": d.billable,
+        "confidence": None if d.confidence is None else round(d.confidence, 3),
     }
 
 

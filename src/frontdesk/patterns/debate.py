@@ -18,8 +18,14 @@ the weighted Jaccard (Ruzicka) similarity of the two weight vectors,
 `Σ_x min(wa(x), wb(x)) / Σ_x max(wa(x), wb(x))`, keyed by `code` (else the lower-cased label).
 It is 1 for the same top-d in the same order, 0 when the top-d lists share nothing (so a
 different first choice at d = 1 is 0), and drops more for disagreement near the top than near
-the bottom. Two empty lists agree (1), an empty and a non-empty one do not (0). The debate's
-`agreement` is the mean over all pairs of surviving analysts, in [0, 1] (1 with a single one).
+the bottom. An empty and a non-empty list do not agree (0). Two empty lists say nothing to
+agree on: the pair is left out. The debate's `agreement` is the mean over the remaining pairs of
+surviving analysts, in [0, 1] (1 with a single analyst that found something).
+
+**Nothing found.** When no analyst names any candidate, the `outcome` is `nothing_found`: not
+agreement (the `agreement` is 0), never high confidence, and `requires_human_review` is True
+(analysts that find nothing have not shown that nothing is there). Otherwise the outcome is
+`consensus` (high confidence) or `disagreement`, or `quorum_failed`.
 
 **Verdict.** `confidence` is "high" — and `decision` the shared first choice — when at least two
 analysts answered, all put the same candidate first, and `agreement >= threshold`; otherwise it
@@ -251,6 +257,7 @@ class DebateResult:
     options: list[Option]
     decision: Option | None
     """The shared first choice when confidence is high, else None."""
+    outcome: Literal["consensus", "disagreement", "nothing_found", "quorum_failed"] = "disagreement"
     stop_reason: RunStopReason = "completed"
     error: str | None = None
     latency_ms: float = 0.0
@@ -267,6 +274,7 @@ class DebateResult:
             "agreement": round(self.agreement, 4),
             "requires_human_review": self.requires_human_review,
             "confidence": self.confidence,
+            "outcome": self.outcome,
             "decision": self.decision.to_json() if self.decision else None,
             "options": [o.to_json() for o in self.options],
             "stop_reason": self.stop_reason,
@@ -274,11 +282,12 @@ class DebateResult:
         }
 
 
-def pair_agreement(a: Sequence[str], b: Sequence[str], *, top_k: int) -> float:
-    """The agreement of two ranked lists of keys, in [0, 1] (module docstring)."""
+def pair_agreement(a: Sequence[str], b: Sequence[str], *, top_k: int) -> float | None:
+    """The agreement of two ranked lists of keys, in [0, 1]; None when both are empty (there
+    is nothing to agree on: module docstring)."""
     depth = min(top_k, len(a), len(b))
     if depth == 0:
-        return 1.0 if not a and not b else 0.0
+        return None if not a and not b else 0.0
     wa = _rank_weights(a[:depth])
     wb = _rank_weights(b[:depth])
     keys = wa.keys() | wb.keys()
@@ -288,11 +297,16 @@ def pair_agreement(a: Sequence[str], b: Sequence[str], *, top_k: int) -> float:
 
 
 def agreement_score(opinions: Sequence[Opinion], *, top_k: int) -> float:
-    """The mean `pair_agreement` over every pair of opinions (1.0 for fewer than two)."""
+    """The mean `pair_agreement` over the pairs of opinions that found something (1.0 for a
+    single opinion that found something; 0.0 when none found anything)."""
+    found = [o for o in opinions if o.candidates]
+    if not found:
+        return 0.0
     pairs = list(itertools.combinations([o.keys() for o in opinions], 2))
-    if not pairs:
+    scores = [p for a, b in pairs if (p := pair_agreement(a, b, top_k=top_k)) is not None]
+    if not scores:
         return 1.0
-    return math.fsum(pair_agreement(a, b, top_k=top_k) for a, b in pairs) / len(pairs)
+    return math.fsum(scores) / len(scores)
 
 
 def synthesize(
@@ -435,16 +449,23 @@ def verdict(debate: Debate[Any], state: _State) -> DebateResult:
         return DebateResult(
             opinions=opinions, failures=failures, agreement=agreement if opinions else 0.0,
             confidence="low", requires_human_review=True, options=options, decision=None,
-            stop_reason=first.stop_reason,
+            stop_reason=first.stop_reason, outcome="quorum_failed",
             error=(
                 f"only {len(opinions)} of {len(debate.analysts)} analysts answered (quorum "
                 f"{debate.required}); {first.analyst}: {first.error}"
             ),
         )  # fmt: skip
+    if not any(o.candidates for o in opinions):
+        return DebateResult(
+            opinions=opinions, failures=failures, agreement=0.0, confidence="low",
+            requires_human_review=True, options=options, decision=None,
+            outcome="nothing_found",
+        )  # fmt: skip
     return DebateResult(
         opinions=opinions, failures=failures, agreement=agreement,
         confidence="high" if decision is not None else "low",
         requires_human_review=decision is None, options=options, decision=decision,
+        outcome="consensus" if decision is not None else "disagreement",
     )  # fmt: skip
 
 

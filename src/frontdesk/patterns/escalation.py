@@ -158,6 +158,10 @@ class Handoff:
     detail: str = ""
     """Why the trigger fired, in words (e.g. "router confidence 0.41 < 0.6 after ...")."""
     trace_id: str = ""
+    safety: dict[str, Any] | None = None
+    """The safety gate's verdict when it fired (its class, score and evidence)."""
+    priority: int | None = None
+    """A priority that overrides the rules' (the safety gate's P0)."""
 
 
 def turn_escalation_id(conversation_id: str, trace_id: str) -> str:
@@ -180,6 +184,8 @@ def build_escalation(
     rules = rules or EscalationRules()
     now = time.time() if now is None else now
     priority = rules.priority(handoff.reason, handoff.category)
+    if handoff.priority is not None:
+        priority = min(priority, handoff.priority)
     deadline = rules.sla.deadline(priority, now)
     package = {
         "history": [
@@ -196,6 +202,7 @@ def build_escalation(
         "priority": priority,
         "sla_deadline": deadline,
         "trace_id": handoff.trace_id,
+        "safety": handoff.safety,
     }
     escalation = Escalation(
         conversation_id=handoff.conversation_id,

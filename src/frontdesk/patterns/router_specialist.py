@@ -57,7 +57,9 @@ from frontdesk.routing import (
     Router,
 )
 from frontdesk.routing.embedding import RouteRule
+from frontdesk.safety import SafetyGate, SafetyVerdict
 from frontdesk.store import DecisionRecord, Store
+from frontdesk.telemetry.tracing import DISABLED
 from frontdesk.tools import ToolContext
 
 DEFAULT_HANDOFF_REPLY = (
@@ -154,6 +156,10 @@ class RouterSpecialist:
     escalate_on_repeated_clarification: bool = True
     escalation: EscalationRules = field(default_factory=EscalationRules)
     """When to hand a conversation to a human (`escalate` adds categories to its own)."""
+    safety: SafetyGate | None = None
+    """A safety gate run on every message before the router; when it fires, the message is
+    escalated as the gate's category (`emergency`) with its immediate reply, whatever the
+    router says (see `frontdesk.safety`)."""
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.specialists]
@@ -213,6 +219,40 @@ class RouterSpecialist:
             decision.action, decision.reason = "escalate", "person_requested"
         return decision
 
+    def apply_safety(self, decision: RouteDecision, verdict: SafetyVerdict | None) -> RouteDecision:
+        """Record the gate's verdict on the decision; when it fired, the message takes the
+        gate's category and is escalated, whatever the router decided (its alternatives stay,
+        so the other question in the message is not forgotten)."""
+        decision.safety = verdict
+        if verdict is not None:
+            decision.latency_ms += verdict.latency_ms  # the routing step includes the gate
+        if verdict is not None and verdict.fired and self.safety is not None:
+            decision.category = self.safety.category
+            decision.action = "escalate"
+            decision.reason = f"safety:{verdict.risk_class}"
+            decision.confidence = verdict.score
+        return decision
+
+    async def screen(
+        self, text: str, *, request: RequestContext | None, model: Model | None
+    ) -> SafetyVerdict | None:
+        """The safety gate's verdict on `text` (None without a gate), traced as a
+        `safety_check` span; a second opinion from `model` is metered as the `safety` agent's."""
+        gate = self.safety
+        if gate is None:
+            return None
+        telemetry = (request.telemetry if request is not None else None) or DISABLED
+        if model is not None and request is not None:
+            model = request.budgeted(model, agent=gate.name)
+        with telemetry.safety_span(gate.name) as span:
+            verdict = await gate.check(text, model=model)
+            telemetry.finish_safety(
+                span, fired=verdict.fired, risk_class=verdict.risk_class, score=verdict.score,
+                threshold=verdict.threshold, version=verdict.version,
+                second_opinion=verdict.second_opinion, evidence=verdict.evidence,
+            )  # fmt: skip
+        return verdict
+
     def label(self, category: str) -> str:
         if category in self.topic_labels:
             return self.topic_labels[category]
@@ -231,6 +271,8 @@ class Services:
     models: Mapping[str, Callable[[ToolContext], Model]]
     escalate_on_budget: bool = True
     """Hand the conversation to a human when a budget stops a specialist."""
+    safety_model: Model | None = None
+    """The model the safety gate may ask for a second opinion (None: the gate alone)."""
 
 
 def compile_router_specialist(
@@ -244,6 +286,8 @@ def compile_router_specialist(
         ctx = runtime.context
         text = state["text"]
         pending = state.get("pending")
+        # the gate first, on the message alone and independently of the router's argmax
+        verdict = await pattern.screen(text, request=ctx.request, model=services.safety_model)
         decision = await services.router.route(
             text,
             RouteContext(conversation_id=ctx.conversation_id,
@@ -251,8 +295,8 @@ def compile_router_specialist(
         )  # fmt: skip
         # Safety first: an escalation (emergency rule, sensitive category, a person asked for)
         # is decided on the new message alone, before it can be read as a clarification answer.
-        decision = pattern.apply_policies(decision, state["text"])
-        forced = decision.reason.startswith(("rule:", "priority:"))
+        decision = pattern.apply_safety(pattern.apply_policies(decision, state["text"]), verdict)
+        forced = decision.reason.startswith(("rule:", "priority:", "safety:"))
         if pending and decision.action != "escalate" and not forced:
             chosen = _resolve_clarification(pattern, pending, text, decision)
             if chosen is not None:
@@ -278,6 +322,7 @@ def compile_router_specialist(
                 alternatives=[{"category": a.category, "confidence": a.confidence}
                               for a in decision.alternatives],
                 latency_ms=decision.latency_ms,
+                safety=None if verdict is None else verdict.to_json(),
             )
         )  # fmt: skip
         update: TurnState = {"decision": decision.to_json(), "text": text}
@@ -344,6 +389,7 @@ def compile_router_specialist(
         requested = state.get("escalate") or {}
         category = decision.get("category")
         confidence = decision.get("confidence")
+        safety = SafetyVerdict.from_json(decision["safety"]) if decision.get("safety") else None
         attempts: list[dict[str, Any]] = list(requested.get("attempts", []))
         history = await services.store.history(ctx.conversation_id)
         if requested.get("reason"):
@@ -356,6 +402,9 @@ def compile_router_specialist(
             detail = (f"router confidence {confidence:.2f} < {rules.min_confidence:g} on the "
                       f"message after a clarification question")  # fmt: skip
             attempts = clarification_attempts(history)
+        elif safety is not None and safety.fired:
+            reason = category or "emergency"
+            detail = safety.describe()
         elif decision.get("action") == "escalate" and category:
             reason = category
             detail = f"the message was classified as {category} (confidence {confidence:.2f})"
@@ -379,17 +428,32 @@ def compile_router_specialist(
                     conversation_id=ctx.conversation_id, reason=reason, category=category,
                     confidence=confidence, alternatives=decision.get("alternatives", []),
                     attempts=attempts, detail=detail, trace_id=trace_id,
+                    safety=safety.to_json() if safety is not None and safety.fired else None,
+                    priority=pattern.safety.priority
+                    if safety is not None and safety.fired and pattern.safety is not None
+                    else None,
                 ),
                 history, rules=rules, escalation_id=ticket_id,
             )  # fmt: skip
             # the conversation's active ticket: this one, or the one another turn opened first
             escalation = await services.store.create_escalation(escalation)
         parts: list[str] = []
-        if category is not None and category in pattern.safety_replies:
+        gate_reply = (
+            pattern.safety.reply(safety.risk_class)
+            if pattern.safety is not None and safety is not None and safety.fired
+            else None
+        )
+        if gate_reply:
+            parts.append(gate_reply)
+        elif category is not None and category in pattern.safety_replies:
             parts.append(pattern.safety_replies[category])
         parts.append(pattern.handoff_replies.get(reason)
                      or pattern.handoff_replies.get(category or "")
                      or DEFAULT_HANDOFF_REPLY)  # fmt: skip
+        follow_up = pattern.safety.follow_up if pattern.safety is not None else None
+        if gate_reply and follow_up and (later := _other_question(pattern, decision)):
+            # the risk first; the other question in the message is not forgotten
+            parts.append(follow_up.format(topic=later))
         if previous.get("reply") and requested:
             parts.insert(0, previous["reply"])
         # a specialist stopped by a limit keeps its stop reason: the escalation is why the
@@ -462,6 +526,17 @@ def compile_router_specialist(
     graph.add_edge("clarify", END)
     graph.add_edge("escalate", END)
     return graph.compile(checkpointer=checkpointer)
+
+
+def _other_question(pattern: RouterSpecialist, decision: dict[str, Any]) -> str | None:
+    """What else a message the gate fired on asks about: the router's top category when it is a
+    specialist's and the router was confident in it, named for the user."""
+    top = next(iter(decision.get("alternatives") or []), None)
+    if top is None or top["category"] not in _answerable(pattern):
+        return None
+    if top["confidence"] < pattern.threshold:
+        return None
+    return pattern.label(top["category"])
 
 
 def _answerable(pattern: RouterSpecialist) -> set[str]:

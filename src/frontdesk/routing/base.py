@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from frontdesk.safety.gate import SafetyVerdict
+
 if TYPE_CHECKING:
     from frontdesk.context import RequestContext
 
@@ -29,7 +31,8 @@ class RouteDecision:
     chosen category in [0, 1]; `alternatives` are the top candidates, best first (the chosen one
     included). `reason` is a short machine-readable code: `confident`,
     `low_confidence`, `small_margin`, `out_of_scope`, `unclear`, `rule:<category>`,
-    `priority:<category>`, `person_requested`, `clarified`, `llm_cascade`, `llm_none`.
+    `priority:<category>`, `person_requested`, `clarified`, `llm_cascade`, `llm_none`,
+    `safety:<risk class>` (the safety gate fired).
     """
 
     category: str | None
@@ -42,6 +45,9 @@ class RouteDecision:
     notes: list[str] = field(default_factory=list)
     path: Literal["local", "llm"] = "local"
     """Which router answered: the local one, or the LLM of a cascade."""
+    safety: SafetyVerdict | None = None
+    """The safety gate's verdict on the message, when the pattern has a gate (it runs before
+    the router and overrides it when it fires: category `emergency`, action `escalate`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +63,7 @@ class RouteDecision:
             "latency_ms": round(self.latency_ms, 3),
             "notes": list(self.notes),
             "path": self.path,
+            "safety": None if self.safety is None else self.safety.to_json(),
         }
 
 

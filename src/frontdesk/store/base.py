@@ -166,6 +166,9 @@ class DecisionRecord:
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     latency_ms: float = 0.0
     created_at: float = field(default_factory=time.time)
+    safety: dict[str, Any] | None = None
+    """The safety gate's verdict on the message (`SafetyVerdict.to_json()`), when the pattern
+    has a gate: `{"fired", "class", "score", "evidence", ...}`."""
 
 
 def utc_day(timestamp: float) -> str:

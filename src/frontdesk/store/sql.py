@@ -113,6 +113,7 @@ ADDED_COLUMNS: list[tuple[str, str, str]] = [
     ("fd_escalations", "claimed_at", "DOUBLE PRECISION"),
     ("fd_escalations", "resolved_at", "DOUBLE PRECISION"),
     ("fd_escalations", "resume_bot", "INTEGER"),
+    ("fd_decisions", "safety", "TEXT"),
 ]
 """(table, column, type) added to a table after its first release: a backend adds each one that
 an existing database lacks, after `SCHEMA` (SQLite has no `ADD COLUMN IF NOT EXISTS`)."""
@@ -204,11 +205,12 @@ REVOKE_API_KEY = (
 )
 INSERT_DECISION = (
     "INSERT INTO fd_decisions (conversation_id, trace_id, category, confidence, action, reason, "
-    "router_version, alternatives, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "router_version, alternatives, latency_ms, created_at, safety) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 DECISIONS = (
     "SELECT conversation_id, trace_id, category, confidence, action, reason, router_version, "
-    "alternatives, latency_ms, created_at FROM fd_decisions WHERE conversation_id = ? "
+    "alternatives, latency_ms, created_at, safety FROM fd_decisions WHERE conversation_id = ? "
     "ORDER BY created_at"
 )
 
@@ -421,6 +423,7 @@ def decision_args(d: DecisionRecord) -> list[Any]:
     return [
         d.conversation_id, d.trace_id, d.category, d.confidence, d.action, d.reason,
         d.router_version, json.dumps(d.alternatives), d.latency_ms, d.created_at,
+        None if d.safety is None else json.dumps(d.safety),
     ]  # fmt: skip
 
 
@@ -436,6 +439,7 @@ def decision_from_row(row: Sequence[Any]) -> DecisionRecord:
         alternatives=json.loads(row[7]),
         latency_ms=float(row[8]),
         created_at=float(row[9]),
+        safety=None if row[10] is None else json.loads(row[10]),
     )
 
 

@@ -17,6 +17,9 @@ SPAN_INVOKE_AGENT: Final = "invoke_agent {name}"
 SPAN_CHAT: Final = "chat {model}"
 SPAN_EXECUTE_TOOL: Final = "execute_tool {name}"
 
+SPAN_SAFETY_CHECK: Final = "safety_check {name}"
+"""The safety gate's check of a user message (before routing)."""
+
 ROUTER_AGENT: Final = "router"
 """The agent name of the routing step (its span is `invoke_agent router`)."""
 
@@ -77,6 +80,16 @@ FD_USER_MESSAGE: Final = "frontdesk.user_message"
 """Only with content capture on, and redacted."""
 FD_REPLY: Final = "frontdesk.reply"
 """Only with content capture on, and redacted."""
+FD_SAFETY_FIRED: Final = "frontdesk.safety.fired"
+FD_SAFETY_CLASS: Final = "frontdesk.safety.class"
+"""The risk class that fired, or the highest-scoring one when none did."""
+FD_SAFETY_SCORE: Final = "frontdesk.safety.score"
+FD_SAFETY_THRESHOLD: Final = "frontdesk.safety.threshold"
+FD_SAFETY_VERSION: Final = "frontdesk.safety.version"
+FD_SAFETY_SECOND_OPINION: Final = "frontdesk.safety.second_opinion"
+"""`raised`, `declined` or `failed` when a model was asked (absent otherwise)."""
+FD_SAFETY_EVIDENCE: Final = "frontdesk.safety.evidence"
+"""The words that fired it: only with content capture on, and redacted (it quotes the user)."""
 
 # ---- metrics ----
 
@@ -108,6 +121,9 @@ COST: Final = "frontdesk_cost_usd"
 """Counter {agent, model}: USD spent (from the request's cost ledger)."""
 TOOL_CALLS: Final = "frontdesk_tool_calls"
 """Counter {agent, status}: tool calls, `ok` or `error`."""
+SAFETY_CHECKS: Final = "frontdesk_safety_checks"
+"""Counter {category, status}: safety-gate checks by risk class (`category`) and outcome
+(`fired`, `clear`, `raised_by_model`)."""
 ROUTING_DECISIONS: Final = "frontdesk_routing_decisions"
 """Counter {category, action, reason}: routing decisions."""
 CLARIFICATIONS: Final = "frontdesk_clarifications"

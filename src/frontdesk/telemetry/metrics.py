@@ -90,6 +90,9 @@ class Metrics:
         )
         self.cost = Counter(c.COST, "USD spent on model calls.", ["agent", "model"], registry=r)
         self.tool_calls = Counter(c.TOOL_CALLS, "Tool calls.", ["agent", "status"], registry=r)
+        self.safety_checks = Counter(
+            c.SAFETY_CHECKS, "Safety-gate checks.", ["category", "status"], registry=r
+        )
         self.routing_decisions = Counter(
             c.ROUTING_DECISIONS, "Routing decisions.", ["category", "action", "reason"], registry=r
         )

@@ -472,6 +472,40 @@ class Telemetry:
             if self.metrics is not None:
                 self.metrics.observe_agent(c.ROUTER_AGENT, status, time.perf_counter() - started)
 
+    @contextmanager
+    def safety_span(self, gate: str) -> Iterator[SpanHandle]:
+        """The safety gate's check of a message: `safety_check {gate}`; `finish_safety` sets
+        the verdict on it."""
+        with self.span(c.SPAN_SAFETY_CHECK.format(name=gate), {}, agent=gate) as handle:
+            yield handle
+
+    def finish_safety(
+        self,
+        handle: SpanHandle,
+        *,
+        fired: bool,
+        risk_class: str | None,
+        score: float,
+        threshold: float | None,
+        version: str,
+        second_opinion: str | None,
+        evidence: Sequence[str],
+    ) -> None:
+        """Record a verdict (plain values) on its span and in the safety-check counter."""
+        handle.set(c.FD_SAFETY_FIRED, fired)
+        handle.set(c.FD_SAFETY_CLASS, risk_class)
+        handle.set(c.FD_SAFETY_SCORE, score)
+        handle.set(c.FD_SAFETY_THRESHOLD, threshold)
+        handle.set(c.FD_SAFETY_VERSION, version)
+        handle.set(c.FD_SAFETY_SECOND_OPINION, second_opinion)
+        if fired:
+            handle.set(c.FD_SAFETY_EVIDENCE, self.content("; ".join(evidence)))
+        if self.metrics is not None:
+            status = (
+                "raised_by_model" if second_opinion == "raised" else ("fired" if fired else "clear")
+            )
+            self.metrics.safety_checks.labels(category=risk_class or "none", status=status).inc()
+
     @staticmethod
     def finish_route(handle: SpanHandle, decision: RouteDecision) -> None:
         handle.set(c.FD_ROUTE_CATEGORY, decision.category)

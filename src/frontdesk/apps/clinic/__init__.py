@@ -1,9 +1,11 @@
 """The clinic assistant: the reference application of frontdesk.
 
 Categories: `medical_query`, `billing`, `scheduling`, `general` (each a specialist), and
-`emergency`, `legal`, `complaint` (handed to a human; an emergency also gets an immediate safety
-reply). Unclear and off-topic messages are clarified. Without `FRONTDESK_MODEL` every specialist
-answers offline from its knowledge base and tools, and says so.
+`legal`, `complaint` (handed to a human). Before the router, the safety gate (`safety.py`)
+checks every message for a medical emergency or a self-harm crisis: when it fires the message
+is an `emergency`, answered at once with emergency services (988 for a crisis) and handed to
+staff as a P0 ticket. Unclear and off-topic messages are clarified. Without `FRONTDESK_MODEL`
+every specialist answers offline from its knowledge base and tools, and says so.
 """
 
 from __future__ import annotations
@@ -18,24 +20,16 @@ from frontdesk.apps.clinic.general import general_specialist
 from frontdesk.apps.clinic.medical import medical_specialist
 from frontdesk.apps.clinic.routes import (
     COMPLAINT_EXAMPLES,
-    EMERGENCY_EXAMPLES,
-    EMERGENCY_PATTERNS,
     LEGAL_EXAMPLES,
     OUT_OF_SCOPE_EXAMPLES,
     PERSON_REQUEST_PATTERNS,
 )
+from frontdesk.apps.clinic.safety import clinic_gate
 from frontdesk.apps.clinic.scheduling import scheduling_specialist
 from frontdesk.config import Settings
 from frontdesk.guards.limits import Limits
 from frontdesk.patterns import RouterSpecialist
-from frontdesk.routing import RouteRule
 from frontdesk.runtime import App
-
-EMERGENCY_REPLY = (
-    "If this is an emergency, call 911 now or go to the nearest emergency department. "
-    "If you are thinking about harming yourself, call or text 988 (Suicide & Crisis Lifeline). "
-    "Do not wait for a reply here."
-)
 
 HANDOFF_REPLIES = {
     "emergency": "I've also alerted our on-call staff, who will follow up with you here.",
@@ -75,19 +69,16 @@ def clinic_pattern() -> RouterSpecialist:
             general_specialist(),
         ],
         routes={
-            **{c: t for c, t in EXTRA_EXAMPLES.items() if c not in ("oos", "unclear")},
-            "emergency": EMERGENCY_EXAMPLES + EXTRA_EXAMPLES["emergency"],
+            **{c: t for c, t in EXTRA_EXAMPLES.items() if c not in ("oos", "unclear", "emergency")},
             "legal": LEGAL_EXAMPLES + EXTRA_EXAMPLES["legal"],
             "complaint": COMPLAINT_EXAMPLES + EXTRA_EXAMPLES["complaint"],
         },
-        escalate={"emergency", "legal", "complaint"},
+        escalate={"legal", "complaint"},
         out_of_scope=OUT_OF_SCOPE_EXAMPLES + EXTRA_EXAMPLES["oos"],
         unclear=EXTRA_EXAMPLES["unclear"],
         threshold=0.4,  # cross-validated on the training set: bench/tune_clinic_router.py
-        rules=[RouteRule(category="emergency", patterns=EMERGENCY_PATTERNS)],
-        priority={"emergency": 0.3},
         person_patterns=PERSON_REQUEST_PATTERNS,
-        safety_replies={"emergency": EMERGENCY_REPLY},
+        safety=clinic_gate(),
         handoff_replies=HANDOFF_REPLIES,
         topic_labels=TOPIC_LABELS,
     )

@@ -14,6 +14,7 @@ from frontdesk.agents import Specialist
 from frontdesk.apps.clinic.general import KNOWLEDGE_DIR, MAIN_LINE, NURSE_LINE, knowledge_planner
 from frontdesk.apps.clinic.guardrails import DISCLAIMER, MEDICAL_OUTPUT_GUARDRAILS, prompt_injection
 from frontdesk.apps.clinic.routes import is_emergency, mentions_self_harm
+from frontdesk.apps.clinic.safety import clinic_red_flags
 from frontdesk.knowledge import KnowledgeBase
 from frontdesk.models.base import Model
 from frontdesk.offline import OfflineModel
@@ -130,10 +131,13 @@ def medical_knowledge() -> KnowledgeBase:
 
 
 def _red_flag_first(question: str) -> str | None:
-    """The line an offline answer starts with when the question describes a red flag."""
-    if mentions_self_harm(question):
+    """The line an offline answer starts with when the question describes a red flag: defence
+    in depth behind the safety gate, so it errs the other way and also answers a mere mention
+    (any red-flag word, or a red-flag rule of the gate that fires)."""
+    hits = clinic_red_flags().hits(question)
+    if mentions_self_harm(question) or any(h.rule.risk_class == "self_harm" for h in hits):
         return CRISIS_FIRST
-    return EMERGENCY_FIRST if is_emergency(question) else None
+    return EMERGENCY_FIRST if hits or is_emergency(question) else None
 
 
 def medical_specialist() -> Specialist:

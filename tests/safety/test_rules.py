@@ -1,0 +1,168 @@
+"""The clinic's red-flag rules: each fires on what guidance calls an emergency, and stays quiet
+on the near miss that shares its words (denied, over, a question, paperwork, someone else's
+history, a figure of speech). Messages written for these tests; the triage corpus measures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from frontdesk.apps.clinic.safety import RULES_FILE, clinic_red_flags
+from frontdesk.errors import ConfigError
+from frontdesk.safety.rules import RuleSet, _fever, _infant_under_3_months
+
+FIRES = [
+    ("infant_fever", "my 6 week old is 38.4 tonight but feeding ok"),
+    ("infant_fever", "newborn feels hot, thermometer says 100.8"),
+    (
+        "button_battery_or_magnets",
+        "I think my son swallowed the button battery from the remote, he seems totally fine",
+    ),
+    ("button_battery_or_magnets", "she ate two of those magnetic balls from the desk toy"),
+    (
+        "head_knock_on_blood_thinner",
+        "Mum is on Eliquis and hit her head on the shelf, she says she's fine",
+    ),
+    ("fever_on_chemotherapy", "day 9 after chemo and my temp is 38.2"),
+    ("stroke_signs", "his face went droopy on one side for ten minutes, it went away now"),
+    ("stroke_signs", "suddenly my words came out all jumbled"),
+    ("after_adrenaline", "used his epipen 20 minutes ago and he's breathing fine now"),
+    ("reduced_fetal_movement", "34 weeks pregnant and baby hasn't moved much since yesterday"),
+    ("bleeding_after_surgery", "tonsils out 6 days ago and now she's spitting blood"),
+    ("testicular_pain", "sudden awful pain in my left testicle, it's swollen"),
+    ("self_harm_intent", "I'm going to kill myself tonight"),
+    ("self_harm_intent", "i took all my sleeping pills"),
+    ("not_breathing_or_unresponsive", "he's not breathing properly and his lips are blue"),
+    ("chest_pain_now", "crushing pressure in my chest for 20 minutes"),
+    ("seizure_now", "first seizure ever this morning, she's confused"),
+    ("overdose_or_poisoning", "my toddler drank bleach"),
+    ("anaphylaxis_signs", "ate a shrimp and my throat is closing"),
+    ("meningitis_signs", "fever and a rash that doesn't fade under a glass"),
+    ("cauda_equina", "back pain and now my groin is numb and I can't pee"),
+    ("tearing_pain", "a sudden tearing pain through my chest into my back"),
+    ("floppy_or_hard_to_wake_child", "my baby is floppy and hard to wake"),
+    ("child_breathing_effort", "the skin between his ribs sucks in with every breath"),
+    ("asthma_not_responding", "inhaler isn't helping at all, can't finish a sentence"),
+    ("venomous_bite", "got bitten by a rattlesnake on the trail"),
+    ("chemical_in_eye_or_sudden_vision_loss", "bleach splashed in my eye"),
+    ("vomiting_or_coughing_blood", "he threw up blood twice and is dizzy"),
+    ("heat_stroke", "collapsed at the race in the heat and is not making sense"),
+    ("carbon_monoxide", "the whole family has headaches and feels sick since the boiler came on"),
+    ("electrical_injury", "my toddler bit through the charger cord, a burn on his lip"),
+    ("thoughts_of_harming_others", "a voice keeps telling me to hurt my baby"),
+]
+
+QUIET = [
+    "no chest pain, just a cough",
+    "my dad had a stroke in 2019, he needs a refill",
+    "what are the warning signs of a stroke?",
+    "what temperature counts as a fever in a newborn?",
+    "this bill is killing me",
+    "can I get a copy of the ER bill for my seizure last year",
+    "my grandmother had a heart attack at 60, should I be screened",
+    "I need a refill of my EpiPen, it expired",
+    "stuffy nose, I can't breathe through my nose at night",
+    "saw on the news that a toddler swallowed a button battery",
+    "my 2 year old has a fever of 101 but is playing normally",
+    "I'm not on blood thinners, just bumped my head on a cupboard",
+    "I self-harmed as a teenager but I've been fine for years",
+    "the hold music made me want to end it all haha",
+    "seizure free for three years, need my Keppra refilled",
+    "how do I use an epipen trainer for my camp kids?",
+    "in my book the hero gets struck by lightning, what burns are realistic",
+    "the chest tightness I mentioned last time hasn't come back at all",
+    "where should we put the carbon monoxide detector near the boiler?",
+]
+
+
+@pytest.mark.parametrize(("rule", "text"), FIRES)
+def test_the_rule_fires(rule: str, text: str) -> None:
+    assert rule in {h.rule.id for h in clinic_red_flags().hits(text)}
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_no_rule_fires_on_the_near_miss(text: str) -> None:
+    assert [h.rule.id for h in clinic_red_flags().hits(text)] == []
+
+
+def test_every_rule_has_a_test_that_fires_it() -> None:
+    assert {r.id for r in clinic_red_flags().rules} == {rule for rule, _ in FIRES}
+
+
+def test_a_hit_quotes_the_words_and_keeps_its_class() -> None:
+    (hit,) = clinic_red_flags().hits("I want to kill myself")
+    assert hit.rule.risk_class == "self_harm"
+    assert hit.words.lower() == "i want to kill myself"
+    assert clinic_red_flags().hits("I want to kill myself", "medical_emergency") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("temp 39 C", ["39 C"]),
+        ("8 week old, 38.6, fussy", ["38.6"]),
+        ("101.1 rectal", ["101.1"]),
+        ("weighs 38.5 kg", []),
+        ("pulse 120, bp 101/60", []),
+        ("38 weeks pregnant", []),
+        ("she's burning up", ["burning up"]),
+    ],
+)
+def test_a_fever_is_a_word_or_a_temperature_of_at_least_38_c(text: str, found: list[str]) -> None:
+    assert [text[a:b].strip() for a, b in _fever(text)] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "under"),
+    [("my 6 week old", True), ("a 10-day-old", True), ("2 months old", True),
+     ("newborn", True), ("5 months", False), ("my 2 year old and her brother", False),
+     ("a day at the park", False)],
+)  # fmt: skip
+def test_under_three_months(text: str, under: bool) -> None:
+    assert bool(list(_infant_under_3_months(text))) is under
+
+
+def test_a_bad_rules_file_is_a_clear_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.toml"
+    bad.write_text('[[rule]]\nid = "x"\nclass = "medical_emergency"\nall = ["(unclosed"]\n')
+    with pytest.raises(ConfigError, match="bad pattern"):
+        RuleSet.load(bad)
+    bad.write_text('[[rule]]\nid = "x"\nclass = "c"\nall = ["@nope"]\n')
+    with pytest.raises(ConfigError, match="unknown built-in '@nope'"):
+        RuleSet.load(bad)
+    bad.write_text('[[rule]]\nid = "x"\nall = ["a"]\n')
+    with pytest.raises(ConfigError, match="needs `class` and `all`"):
+        RuleSet.load(bad)
+    assert RuleSet.load(RULES_FILE).version
+
+
+def test_every_rule_belongs_to_a_class_the_clinic_gate_checks() -> None:
+    from frontdesk.apps.clinic.safety import RISK_CLASSES
+
+    assert {r.risk_class for r in clinic_red_flags().rules} <= set(RISK_CLASSES)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "goodbye. thank you for everything, doctor",
+        "I'm on the roof of my building now and I just want to say sorry",
+        "is it bad to take all of my sleeping pills at once tonight?",
+        "I won't bother you again",
+    ],
+)
+def test_warning_signs_988_lists_fire_for_self_harm(text: str) -> None:
+    assert "self_harm_intent" in {h.rule.id for h in clinic_red_flags().hits(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "goodbye for now, see you at my next appointment",
+        "thanks for everything today, see you next week",
+        "our office moved to the bridge street location",
+    ],
+)
+def test_a_farewell_with_a_next_visit_is_not_one(text: str) -> None:
+    assert clinic_red_flags().hits(text, "self_harm") == []
