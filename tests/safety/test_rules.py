@@ -166,3 +166,18 @@ def test_warning_signs_988_lists_fire_for_self_harm(text: str) -> None:
 )
 def test_a_farewell_with_a_next_visit_is_not_one(text: str) -> None:
     assert clinic_red_flags().hits(text, "self_harm") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("help me i took pills", True),
+        ("I took my pills this morning with breakfast", False),
+        ("I took pills for my headache, is that ok with ibuprofen", False),
+        ("can I take all 60 of the amitriptyline at once?", True),
+        ("i cut my arm on purpose and it won't close", True),
+        ("I want everyone to know nobody is to blame", True),
+    ],
+)
+def test_pills_purpose_and_blame(text: str, fires: bool) -> None:
+    assert bool(clinic_red_flags().hits(text)) is fires

@@ -514,6 +514,12 @@ _HYPOTHETICAL_CALL = re.compile(
 headache, …", "Please page the neurology resident with any new dysphagia"."""
 
 
+def _own_item(before: str) -> str:
+    """The part of `before` in the mention's own item: after the last comma, "and" or "with"
+    ("CAD s/p CABG and persistent AF": "s/p" is CAD's)."""
+    return re.split(r",|;|\band\b|\bwith\b", before)[-1]
+
+
 def _item(before: str, after: str) -> str:
     """The list item the mention is in: from the last comma before it to the next after."""
     return re.split(r"[,;]", before)[-1] + " @ " + re.split(r"[,;]", after, maxsplit=1)[0]
@@ -591,7 +597,7 @@ def traits(around: Scope, section: str | None) -> list[Trait]:
         found.append("RESOLVED")
     elif (
         section == "surgical_history"
-        or _TREATED.search(around.before[-60:])
+        or _TREATED.search(_own_item(around.before[-60:]))
         or _TREATED.search(around.after[:60])
     ):
         found.append("TREATED")

@@ -555,7 +555,7 @@ def _add_diagnosis(
     )
     family = "FAMILY" in traits
     history = "HISTORY" in traits
-    status = _status(traits, definition, around)
+    status = _status(traits, definition, around, surface)
     if test and status == "present":
         # the condition names a test ("QuantiFERON-TB Gold", "HIV antibody"): its result says
         # whether the patient has it; no result yet is only a question
@@ -615,7 +615,9 @@ _TEST_RESULT = re.compile(
 )
 
 
-def _status(traits: list[str], definition: ConditionDef, around: _context.Scope) -> Status:
+def _status(
+    traits: list[str], definition: ConditionDef, around: _context.Scope, surface: str = ""
+) -> Status:
     """What the report says of the condition (`entities.Status`). A past mention is
     `historical` when the condition is over: an episode that has a personal-history code (MI,
     stroke, cancer), or one told as resolved or treated; a chronic condition in the past
@@ -630,7 +632,11 @@ def _status(traits: list[str], definition: ConditionDef, around: _context.Scope)
         return "historical"  # "former smoker" (Z87.891) is a past condition by its code
     if not {"HISTORY", "RESOLVED", "TREATED"} & set(traits):
         return "present"
-    if _ONGOING.search(around.before[-50:]) or _ONGOING.search(around.after[:60]):
+    if (
+        _ONGOING.search(around.before[-50:])
+        or _ONGOING.search(around.after[:60])
+        or _ONGOING.search(surface)
+    ):
         return "present"
     if "RESOLVED" in traits:
         return "historical"
