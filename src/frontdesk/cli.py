@@ -550,10 +550,19 @@ def eval_gate(
     if "test" not in result:
         return
     t = result["test"]
+    recall = (
+        f"recall {t['recall']:.1%} of {t['n_emergencies']} emergencies (lower bound "
+        f"{t['recall_lower_bound']:.2%} at {confidence:.0%})"
+        if t["n_emergencies"]
+        else "no emergencies in this file"
+    )
+    alarms = (
+        f"false alarms {t['false_alarm_rate']:.1%} of {t['n_near_misses']} near misses"
+        if t["n_near_misses"]
+        else "no near misses in this file"
+    )
     typer.echo(
-        f"on {test}: recall {t['recall']:.1%} of {t['n_emergencies']} emergencies (lower bound "
-        f"{t['recall_lower_bound']:.2%} at {confidence:.0%}), false alarms "
-        f"{t['false_alarm_rate']:.1%} of {t['n_near_misses']} near misses; added latency p50 "
+        f"on {test}: {recall}, {alarms}; added latency p50 "
         f"{t['latency_ms']['p50']:.1f} ms, p99 {t['latency_ms']['p99']:.1f} ms"
     )
     for row in t["kinds"]:

@@ -46,11 +46,11 @@ async def test_a_clear_case_gets_one_answer_with_high_confidence() -> None:
     data = (await analyze_report(CLEAR, debate=True)).to_json()
     debate = data["debate"]
     firsts = {a["analyst"]: a["differential"][0]["code"] for a in debate["analyses"]}
-    assert firsts == {"conservative": "E11.9", "broad": "E11.9", "specialist": "E11.9"}
+    assert firsts == {"conservative": "E11.65", "broad": "E11.65", "specialist": "E11.65"}
     assert debate["agreement"] == 1.0
     assert debate["confidence"] == "high"
     assert debate["requires_human_review"] is False
-    assert debate["decision"]["code"] == "E11.9"
+    assert debate["decision"]["code"] == "E11.65"
 
 
 async def test_an_ambiguous_case_presents_options_for_human_review() -> None:

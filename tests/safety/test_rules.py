@@ -37,6 +37,10 @@ FIRES = [
     ("chest_pain_now", "crushing pressure in my chest for 20 minutes"),
     ("seizure_now", "first seizure ever this morning, she's confused"),
     ("overdose_or_poisoning", "my toddler drank bleach"),
+    ("serious_burn", "grabbed the pan handle, the burn on my palm is white and doesn't even hurt"),
+    ("serious_burn", "some oven cleaner splashed onto her arm and it's gone red and shiny"),
+    ("after_adrenaline", "we jabbed our daughter with her auvi-q at school and she perked up"),
+    ("not_breathing_or_unresponsive", "can't get my breath even lying still, it came on suddenly"),
     ("anaphylaxis_signs", "ate a shrimp and my throat is closing"),
     ("meningitis_signs", "fever and a rash that doesn't fade under a glass"),
     ("cauda_equina", "back pain and now my groin is numb and I can't pee"),
@@ -73,6 +77,14 @@ QUIET = [
     "in my book the hero gets struck by lightning, what burns are realistic",
     "the chest tightness I mentioned last time hasn't come back at all",
     "where should we put the carbon monoxide detector near the boiler?",
+    "my smile isn't crooked and my arms are fine, just a tension headache",
+    "his testicles are not painful or swollen, just a small lump we'd like checked",
+    "had seizures as a small child, the DMV form asks about them",
+    "at what temperature should we worry about a fever in a baby? ours is due in May",
+    "say I'm on Xarelto and I bang my head on a door, do I need the ER?",
+    "chest muscles sore and hurts when I press on them after the gym",
+    "can't catch my breath after running for the bus, fine after a minute",
+    "a sunburn that blistered, it's itchy now",
 ]
 
 
@@ -177,6 +189,11 @@ def test_a_farewell_with_a_next_visit_is_not_one(text: str) -> None:
         ("can I take all 60 of the amitriptyline at once?", True),
         ("i cut my arm on purpose and it won't close", True),
         ("I want everyone to know nobody is to blame", True),
+        ("took about 15 ibuprofen since this morning, a couple at a time", True),
+        ("she had twenty of her iron tablets while I was in the shower", True),
+        ("I took 20 mg of paracetamol", False),
+        ("I took 12 days of antibiotics for the infection", False),
+        ("the pharmacy gave me 30 tablets for the month", False),
     ],
 )
 def test_pills_purpose_and_blame(text: str, fires: bool) -> None:

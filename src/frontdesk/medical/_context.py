@@ -111,6 +111,16 @@ _LINE_HEADING = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9 /&'(),\-]{1,40})[ \t]*$"
 _CAPS_HEADING = re.compile(r"^[ \t=#*\-]*([A-Z][A-Z0-9 /&'(),\-—]{2,70}?)[ \t=#*:\-]*$")
 
 
+_NOT_A_HEADING = re.compile(
+    r"\b(?:medicine|associates|clinic|clinics|hospital|cent(?:er|re)|practice|group|department|"
+    r"dept|health|healthcare|services|partners|university|institute|llc|inc|pc|md|do|dr|"
+    r"physicians?|specialists?)\b",
+    re.IGNORECASE,
+)
+"""A line without a colon that names a practice ("Riverside Family Medicine", "LAKESIDE
+PEDIATRIC ASSOCIATES") is a letterhead or an address, not a section heading."""
+
+
 def section_name(heading: str) -> str | None:
     """The canonical section of a heading, or None when it is not one we know."""
     words = re.sub(r"[^a-z/ -]+", " ", heading.lower()).strip()
@@ -153,9 +163,11 @@ def sections(text: str) -> list[Section]:
                 blank = re.search(r"\n[ \t]*\n", text[begin:])
                 end = begin + blank.start() if blank else len(text)
         elif caps and sum(c.isalpha() for c in caps.group(1)) >= 3:
-            name = section_name(caps.group(1))
+            if not _NOT_A_HEADING.search(caps.group(1)):
+                name = section_name(caps.group(1))
         elif line_heading := _LINE_HEADING.match(line.rstrip("\r\n")):
-            name = section_name(line_heading.group(1))
+            if not _NOT_A_HEADING.search(line_heading.group(1)):
+                name = section_name(line_heading.group(1))
         if name:
             found.append(Section(begin=begin, heading_begin=offset, name=name, end=end))
         offset += len(line)
@@ -259,6 +271,15 @@ _PSEUDO_EXPERIENCER = _patterns(
     r"\((?:wife|husband|mother|mom|father|dad|daughter|son|partner|caregiver)\)\s*(?:states?|says|"
     r"reports?|notes?)\b",
     r"\b(?:mother|father|parents?)\s+of\s+(?:the\s+)?(?:baby|patient|infant|child)\b",
+    r"\bborn\s+to\s+(?:a|an|the)?\s*(?:[\w-]+\s+){0,4}?(?:mother|mom|mum|parents?)\b",
+    # the one a plan is explained to: "return precautions reviewed with mother"
+    r"\b(?:reviewed|discussed|explained|counsell?ed|went\s+over|gone\s+over|given|provided|"
+    r"instructed|educated|taught|spoke|talked|agreed)\s+(?:\w+\s+){0,2}?(?:with|to)\s+(?:the\s+)?"
+    r"(?:patient'?s?\s+|pt'?s?\s+)?(?:and\s+)?(?:mother|mom|mum|father|dad|parents?|family|wife|"
+    r"husband|spouse|partner|caregiver|daughter|son|guardian)\b",
+    r"\b(?:mother|mom|mum|father|dad|parents?|family|wife|husband|spouse|partner|caregiver|"
+    r"daughter|son|guardian)\s+(?:verbali[sz]ed|voiced|expressed|understands|agrees|agreed|"
+    r"(?:is|was)\s+(?:at\s+(?:the\s+)?bedside|in\s+agreement|comfortable))\b",
 )
 """Someone telling about the patient ("Mother says his headaches are worse"): an informant,
 not whose condition it is."""
@@ -405,8 +426,11 @@ _HYPOTHETICAL_AFTER = _phrases(
 _TERMINATE = _phrases(
     "but", "however", "although", "though", "except", "aside from", "apart from", "which",
     "who", "secondary to", "due to", "presents with", "presented with", "presenting with",
-    "complicated by", "with relief", "whereas", "yet", "nevertheless",
+    "complicated by", "with relief", "whereas", "yet", "nevertheless", "given", "because",
+    "because of", "in view of", "in light of",
 )  # fmt: skip
+"""Words that end every trait's reach; "given" and "because" bring the reason ("CT not done
+given contrast allergy": the allergy is not negated)."""
 _TERMINATE_NEGATION = _phrases(
     "now", "endorses", "reports", "notes", "admits to", "complains of", "c/o",
     "on further questioning", "positive for", "pos for", "+", "has had",
@@ -485,8 +509,20 @@ def _before(pattern: re.Pattern[str], span: str) -> bool:
 def _near_after(pattern: re.Pattern[str], after: str) -> bool:
     """A trigger right after the mention, in its own item ("DVT was ruled out", "effusion
     absent"), not one that belongs to the next item of a list ("…, negative Lachman")."""
-    local = re.split(r"[,;]", after, maxsplit=1)[0]
-    return bool(pattern.search(local[:40]))
+    pieces = re.split(r"[,;]", after, maxsplit=1)
+    if pattern.search(pieces[0][:40]):
+        return True
+    # "pneumonia, cannot be excluded": the trigger opens the next piece and has no object
+    return len(pieces) > 1 and bool(_starts_with(pattern, pieces[1]))
+
+
+def _starts_with(pattern: re.Pattern[str], piece: str) -> bool:
+    match = pattern.search(piece[:40])
+    return (
+        match is not None
+        and not piece[: match.start()].strip()
+        and not re.match(r"\s*[A-Za-z]", piece[match.end() :])
+    )
 
 
 _POSSIBLE_WITH_NEGATION = _phrases(
@@ -512,6 +548,31 @@ _HYPOTHETICAL_CALL = re.compile(
 )
 """Instructions for what would bring the patient back: "Return to L&D triage for severe
 headache, …", "Please page the neurology resident with any new dysphagia"."""
+
+
+def _evidence_cut(before: str) -> str:
+    """`before` from the last open parenthesis or "with": "rule out OSA (snoring, …)" and
+    "likely pyelonephritis with mild dehydration" give the doubt's evidence, not its object."""
+    return re.split(r"\(|\bwith\b", before)[-1]
+
+
+_PRE_ONLY = frozenset({"possible", "likely", "suspected", "is possible", "is likely",
+                       "is suspected", "?"})  # fmt: skip
+
+
+def _possible_after(after: str) -> bool:
+    """Doubt written after the mention, in its own item ("pneumonia is suspected"). A dash
+    starts the interpretation ("snoring + tonsillar hypertrophy - possible OSA"), and
+    "possible" or "likely" followed by a word is that word's doubt, not this mention's."""
+    pieces = re.split(r"[,;(]|\s[-–—]\s", after, maxsplit=1)
+    if len(pieces) > 1 and _starts_with(_POSSIBLE_AFTER, pieces[1]):
+        return True
+    local = pieces[0][:40]
+    for match in _POSSIBLE_AFTER.finditer(local):
+        if match.group().lower() in _PRE_ONLY and re.match(r"\s*[A-Za-z]", local[match.end() :]):
+            continue
+        return True
+    return False
 
 
 def _own_item(before: str) -> str:
@@ -550,8 +611,8 @@ def traits(around: Scope, section: str | None) -> list[Trait]:
         found.append("NEGATION")
     elif (
         doubt
-        or _before(_POSSIBLE_BEFORE, around.before)
-        or _near_after(_POSSIBLE_AFTER, around.after)
+        or _before(_POSSIBLE_BEFORE, _evidence_cut(around.before))
+        or _possible_after(around.after)
     ):
         found.append("POSSIBLE")
     family = (
@@ -598,7 +659,7 @@ def traits(around: Scope, section: str | None) -> list[Trait]:
     elif (
         section == "surgical_history"
         or _TREATED.search(_own_item(around.before[-60:]))
-        or _TREATED.search(around.after[:60])
+        or _TREATED.search(re.split(r";|\band\b|\bwith\b", around.after[:60])[0])
     ):
         found.append("TREATED")
     return found

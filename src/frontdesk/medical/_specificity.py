@@ -46,6 +46,8 @@ _SUPERSEDED_BY: dict[str, tuple[str, ...]] = {
     "R58": ("K92.0", "K92.1", "K92.2", "O72", "O46", "I85.01", "I85.11", "D62"),
     "J18.9": ("J13", "J14", "J15", "J16", "J12", "J69.0"),
     "R50.9": ("D70.9", "R50.81"),
+    "E11.9": ("E11.0", "E11.1", "E11.2", "E11.3", "E11.4", "E11.5", "E11.6", "E11.8"),
+    "E10.9": ("E10.1", "E10.2", "E10.3", "E10.4", "E10.5", "E10.6", "E10.8"),
 }  # fmt: skip
 """Generic code -> code prefixes of the same condition stated more precisely."""
 
@@ -69,17 +71,30 @@ def refine(
         if dx not in current or dx.icd10 is None:
             out.append(dx)
             continue
+        around = context(dx).lower() if context is not None else None
         code = dx.icd10.upper()
-        refined = _hypertension(code, codes) or _diabetes_type(code, codes)
-        if refined is None:
-            refined = _superseded(code, codes) or _same_category(code, codes)
-        if refined is None and context is not None:
-            refined = _sibling(code, context(dx).lower(), words)
-        if refined is not None and refined != code and valid(refined):
-            out.append(replace(dx, icd10=refined, description=None, billable=None))
+        for _ in range(3):  # each step may open another ("hyperglycemia" -> E11.9 -> E11.65)
+            refined = _step(code, codes, words, around)
+            if refined is None or refined == code or not valid(refined):
+                break
+            code = refined
+        if code != dx.icd10.upper():
+            out.append(replace(dx, icd10=code, description=None, billable=None))
         else:
             out.append(dx)
     return out
+
+
+def _step(code: str, codes: set[str], words: str, around: str | None) -> str | None:
+    """One refinement of `code`, or None."""
+    if around is not None and (stated := _stated(code, around, codes, words)) is not None:
+        return stated
+    refined = _hypertension(code, codes) or _diabetes_type(code, codes)
+    if refined is None:
+        refined = _superseded(code, codes) or _same_category(code, codes)
+    if refined is None and around is not None:
+        refined = _sibling(code, around, words)
+    return refined
 
 
 def _hypertension(code: str, codes: set[str]) -> str | None:
@@ -177,4 +192,66 @@ def _sibling(code: str, around: str, report_words: str) -> str | None:
             for sibling in siblings:
                 if _description(sibling).lower() == wanted:
                     return sibling
+    return None
+
+
+# ---- what the mention's own words add ------------------------------------------------------
+
+_EXACERBATION = re.compile(r"\b(?:exacerbation|flare|flare-up|attack)\b")
+_ASTHMA_EXACERBATION = re.compile(
+    r"\basthma\w*\s+(?:\w+\s+)?(?:exacerbation|flare|attack)|(?:exacerbation|flare)\s+of\s+"
+    r"(?:\w+\s+)?asthma"
+)
+_VARICEAL_BLEEDING = re.compile(
+    r"\bvariceal\s+(?:bleed\w*|hemorrhage|haemorrhage)|bleeding\s+(?:esophageal\s+)?varices"
+)
+_CHEMOTHERAPY = re.compile(
+    r"\b(?:chemo\w*|antineoplastic|post-chemo|c\d{1,2}d\d{1,2}|nadir|myelosuppress\w*|"
+    r"r-chop|chop|folfox|folfiri\w*|abvd|carboplatin|cisplatin|paclitaxel|docetaxel|"
+    r"gemcitabine|doxorubicin|cyclophosphamide|cytarabine|7\+3|capecitabine)\b"
+)
+_CHEMO_INDUCED = {
+    "D70.9": "D70.1", "D70.8": "D70.1", "D70.2": "D70.1", "D61.818": "D61.810",
+    "D61.81": "D61.810", "D69.6": "D69.59", "D64.9": "D64.81",
+}  # fmt: skip
+_HYPERGLYCEMIA = re.compile(
+    r"\b(?:hyperglyc\w*|poorly\s+controlled|uncontrolled|out\s+of\s+control|not\s+well\s+"
+    r"controlled|not\s+controlled)\b"
+)
+_REMISSION = re.compile(r"\bin\s+(?:early\s+|sustained\s+|full\s+|partial\s+)?remission\b")
+_MILD = re.compile(r"\bmild\b")
+_MEDICATION_WORDS = re.compile(
+    r"\b(?:medications?|meds|medicines?|pills|tablets|doses|insulin|inhalers?|diuretics?|"
+    r"antihypertensives?|lasix|furosemide|anticoagula\w*|antiretroviral\w*|art)\b"
+)
+_LIVER_DISEASE = ("K70.3", "K74.6", "K76.6", "K74.3", "K74.4", "K74.5", "K71.7")
+
+
+def _stated(code: str, around: str, codes: set[str], report_words: str) -> str | None:
+    """The code the mention's own words or the report call for, as a coder reads them:
+    an asthma or COPD exacerbation (J45.x1, J44.1), a cytopenia attributed to chemotherapy
+    (D70.1, D61.810, D69.59, D64.81), diabetes with hyperglycemia or poor control (E1x.65),
+    a substance use disorder that is mild (F1x.1x) or in remission (F1x.x1), esophageal varices
+    in liver disease (I85.1x), and non-adherence to medication (Z91.148)."""
+    if code.startswith("J45.") and code.endswith("0") and (
+        _EXACERBATION.search(around) or _ASTHMA_EXACERBATION.search(report_words)
+    ):
+        return code[:-1] + "1"
+    if code == "J44.9" and _EXACERBATION.search(around):
+        return "J44.1"
+    if code in _CHEMO_INDUCED and _CHEMOTHERAPY.search(around):
+        return _CHEMO_INDUCED[code]
+    if code in ("E10.9", "E11.9", "E13.9") and (
+        _HYPERGLYCEMIA.search(around) or "hyperglyc" in report_words
+    ):
+        return code[:3] + ".65"
+    if re.fullmatch(r"F1[0-69]\.2\d", code):
+        base = code[:4] + ("1" if _MILD.search(around) else "2")
+        return base + ("1" if _REMISSION.search(around) else code[5])
+    if code.startswith("I85.0") and any(c.startswith(_LIVER_DISEASE) for c in codes):
+        return "I85.1" + code[5]
+    if code in ("I85.00", "I85.10") and _VARICEAL_BLEEDING.search(report_words):
+        return code[:5] + "1"
+    if code == "Z91.199" and _MEDICATION_WORDS.search(around):
+        return "Z91.148"
     return None

@@ -428,9 +428,11 @@ def analyze(extraction: Extraction, *, sex: Sex | None = None) -> Analysis:
     notes: list[str] = []
     resolved: list[tuple[str | None, Lab]] = []
     directions: dict[int, Direction] = {}
+    drugs = {m.name.lower() for m in extraction.medications}
     for lab in extraction.labs:
         loinc = lab.loinc or catalog.resolve(lab.name)
         direction = _flag_lab(lab, loinc, sex, catalog, notes)
+        _therapeutic(lab, loinc, drugs, notes)
         if direction is not None:
             directions[id(lab)] = direction
         resolved.append((loinc, lab))
@@ -441,6 +443,31 @@ def analyze(extraction: Extraction, *, sex: Sex | None = None) -> Analysis:
     findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
     confidence.score(extraction)  # what a clinician should check first
     return Analysis(findings=findings, notes=list(dict.fromkeys(notes)))
+
+
+_THERAPEUTIC: dict[str, tuple[frozenset[str], dict[str, float], str]] = {
+    # loinc: (drugs it monitors, upper limit of their therapeutic range by unit, source)
+    "19123-9": (
+        frozenset({"magnesium sulfate"}),
+        {"mg/dL": 8.4, "mmol/L": 3.5, "mEq/L": 7.0},
+        "ACOG: 4.8-8.4 mg/dL on a magnesium sulfate infusion",
+    ),
+}
+
+
+def _therapeutic(lab: Lab, loinc: str | None, drugs: set[str], notes: list[str]) -> None:
+    """A level kept high on purpose (magnesium on a magnesium sulfate infusion) is judged
+    against the drug's therapeutic range: inside it, "high", never "critical"."""
+    monitored = _THERAPEUTIC.get(loinc or "")
+    if lab.flag != "critical" or monitored is None or not monitored[0] & drugs:
+        return
+    upper = monitored[1].get(lab.unit or "")
+    if upper is not None and lab.value <= upper:
+        lab.flag = "high"
+        notes.append(
+            f"lab {lab.name} {lab.value:g} {lab.unit}: within the therapeutic range of "
+            f"{sorted(monitored[0] & drugs)[0]} ({monitored[2]}); high, not critical"
+        )
 
 
 def _flag_lab(

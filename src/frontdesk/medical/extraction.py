@@ -101,11 +101,22 @@ def extract(text: str) -> Extraction:
     result.allergies = find_allergies(text, headings, matches)
     # a reaction written with an allergy ("penicillin (hives)") is the allergy's, not a diagnosis
     reactions = [
-        (a.end_offset, a.end_offset + len(a.reaction) + 12) for a in result.allergies if a.reaction
+        (a.end_offset, _line_end(text, a.end_offset, a.end_offset + len(a.reaction) + 12))
+        for a in result.allergies
+        if a.reaction
     ]
+    # ... and so is one written after the allergen elsewhere ("the amoxicillin rash was mild")
+    allergens = [a.name.lower() for a in result.allergies]
     result.diagnoses = [
-        d for d in result.diagnoses if not any(b <= d.begin_offset < e for b, e in reactions)
-    ]
+        d for d in result.diagnoses
+        if not any(b <= d.begin_offset < e for b, e in reactions)
+        and not _after_allergen(text, d.begin_offset, allergens)
+    ]  # fmt: skip
+    if _MATERNAL.search(text) and not _NEWBORN_PATIENT.search(text):
+        # the mother's note: a perinatal condition (P00-P96) or a liveborn code is the baby's
+        for d in result.diagnoses:
+            if d.icd10 and (d.icd10.startswith("P") or d.icd10.startswith("Z38")):
+                d.subject = "family"
     result.labs = _unique(result.labs, lambda x: (x.loinc, x.value, x.unit))
     result.medications = _unique(
         result.medications, lambda x: (x.name, x.dose, x.frequency, x.route)
@@ -594,6 +605,12 @@ _DATED_EPISODE = re.compile(
     r"infant|baby|toddler)\b",
     re.I,
 )
+_EARLIER_EPISODE = re.compile(
+    r"\b(?:\d+|a|one|two|three|four|five|six|several|few|a\s+few|a\s+couple\s+of)[ \t-]+"
+    r"(?:days?|weeks?|months?|years?)\s+(?:after|following|post)\s+(?:a|an|the|his|her|their)?"
+    r"\s*(?:recent\s+|brief\s+|mild\s+|bout\s+of\s+|episode\s+of\s+)?$",
+    re.I,
+)
 _DIAGNOSED = re.compile(r"\b(?:diagnosed|dx'?d?|known|chronic|since)\b", re.I)
 _DATED_BEFORE = re.compile(
     r"\b(?:hospitali[sz]ation|admission|admitted|episode|hospitali[sz]ed|treated|surgery)\s+"
@@ -630,6 +647,9 @@ def _status(
         return "hypothetical"
     if is_history_code(definition.icd10):
         return "historical"  # "former smoker" (Z87.891) is a past condition by its code
+    if _EARLIER_EPISODE.search(around.before[-60:]) and not _ONGOING.search(surface):
+        # "two weeks after a diarrheal illness": the illness that came before, now over
+        return "historical"
     if not {"HISTORY", "RESOLVED", "TREATED"} & set(traits):
         return "present"
     if (
@@ -649,3 +669,36 @@ def _status(
     if "HISTORY" in traits and definition.history_icd10:
         return "historical"
     return "present"
+
+
+_ALLERGEN_LINK = re.compile(r"[\s-]*(?:induced|associated|related|allergy|allergic|drug)?[\s-]*$", re.I)
+
+
+def _line_end(text: str, begin: int, limit: int) -> int:
+    """`limit`, or the end of the line `begin` is on if that comes first."""
+    newline = text.find("\n", begin, limit)
+    return limit if newline < 0 else newline
+
+
+def _after_allergen(text: str, begin: int, allergens: list[str]) -> bool:
+    """The mention follows the name of one of the patient's allergens ("amoxicillin rash",
+    "penicillin-induced hives"): it is that allergy's reaction."""
+    before = text[max(0, begin - 40) : begin].lower()
+    link = _ALLERGEN_LINK.search(before)
+    head = before[: link.start()] if link else before
+    return any(head.endswith(name) and not head[: -len(name)][-1:].isalnum() for name in allergens)
+
+
+_MATERNAL = re.compile(
+    r"\b(?:G\d{1,2}\s*P\d{1,4}|gravida|primigravida|multigravida|postpartum|post-partum|"
+    r"antepartum|intrapartum|(?:vaginal|cesarean|caesarean)\s+(?:delivery|section)|SVD|NSVD|"
+    r"\d{2}\s*w(?:ks?|eeks?)?\s*\d\s*d|weeks?\s+(?:of\s+)?gestation|intrauterine\s+pregnancy|"
+    r"labor\s+and\s+delivery|L&D)\b",
+    re.I,
+)
+_NEWBORN_PATIENT = re.compile(
+    r"\b(?:born\s+to\s+(?:a|an|the)\b|day\s+of\s+life|DOL\s*#?\s*\d|(?:this|the)\s+"
+    r"(?:newborn|neonate)\s+(?:is|was)|(?:male|female)\s+(?:newborn|neonate)|"
+    r"(?:neonatal|NICU)\s+(?:admission|progress|discharge)\s+(?:note|summary))",
+    re.I,
+)

@@ -150,6 +150,22 @@ _PSEUDO_NEGATION = _phrases(
     r"not\s+a\s+(?:big\s+)?deal",
     r"no\s+way",
     r"not\s+(?:feeling|looking|acting|seem\w*)",
+    # findings phrased with a negation: the rash that does not fade, the baby that has not moved
+    r"(?:doesn'?t|didn'?t|does\s+not|did\s+not|won'?t|isn'?t|not)\s+(?:fade|fading|blanch\w*|"
+    r"go\s+away|going\s+away|disappear\w*)",
+    r"(?:hasn'?t|haven'?t|has\s+not|have\s+not|hadn'?t)\s+(?:moved|kicked|peed|wee'?d|weed|"
+    r"had\s+a\s+wet|had\s+any\s+wet|woken|been\s+(?:moving|kicking|able)|felt\s+(?:the\s+)?"
+    r"(?:baby|him|her|it)|stopped|eaten|drunk|urinated)",
+    r"no\s+(?:wet|movements?|kicks?|pee|urine|wees?|feeling\s+in|sensation|"
+    r"strength\s+in|control\s+(?:of|over))",
+    r"not\s+(?:moving|kicking|feeding|eating|drinking|peeing|weeing|urinating|talking|"
+    r"speaking|answering|recogni[sz]\w*|feel\w*\s+(?:the\s+)?baby)",
+    r"(?:don'?t|doesn'?t|didn'?t|can'?t)\s+(?:feel|recogni[sz]e|know\s+(?:where|who|what\s+day))",
+    # a treatment that fails is a finding
+    r"(?:isn'?t|wasn'?t|aren'?t|weren'?t|not|didn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|is\s+not|"
+    r"does\s+not|did\s+not)\s+(?:\w+\s+)?(?:help\w*|work\w*|do\w*\s+(?:anything|much)|touch\w*|"
+    r"improv\w*|settl\w*|eas\w*|reliev\w*|mak\w*\s+(?:a|any)\s+difference)",
+    r"no\s+(?:relief|change|difference|effect)",
 )
 
 _PAST = _phrases(
@@ -163,7 +179,12 @@ _PAST = _phrases(
     r"in\s+(?:19|20)\d\d",
     r"back\s+in",
     r"back\s+when",
-    r"as\s+a\s+(?:kid|child|baby|teen|teenager|toddler|little\s+(?:boy|girl))",
+    r"as\s+an?\s+(?:(?:little|small|young|wee)\s+)?(?:kid|child|baby|infant|teen\w*|toddler|boy|"
+    r"girl|adolescent|student)",
+    r"(?:at|about|around)\s+(?:the\s+)?age\s+(?:of\s+)?(?:\d+|one|two|three|four|five|six|"
+    r"seven|eight|nine|ten)",
+    r"(?:in|during)\s+(?:my|his|her|their)\s+(?:childhood|teens|twenties|thirties|youth)",
+    r"growing\s+up",
     r"when\s+(?:i|he|she|they)\s+(?:was|were)\s+(?:little|young|a\s+kid|a\s+child|a\s+baby|"
     r"a\s+teen\w*|in\s+\w+\s+school|\d+)",
     r"history\s+of",
@@ -225,7 +246,9 @@ _HYPOTHETICAL = _phrases(
     r"supposing",
     r"imagine",
     r"film",
-    r"(?:^|\W)say\s+(?:i|we|my|he|she)",
+    r"(?:^|\W)say\s+(?:i'?m|im|i|we|my|he|she|he'?s|she'?s|you|you'?re|someone|somebody|a|an)",
+    r"at\s+what\s+(?:point|temp\w*|age|number|level|reading|stage)",
+    r"how\s+(?:high|low|long)\s+(?:a|does|do|should|can|is\s+too|before)",
     r"next\s+(?:week|month|year|time)",
     r"signs?\s+(?:that|someone|somebody|a\s+person)",
     r"general\s+question",
@@ -462,6 +485,9 @@ def modifiers(clause: Clause, begin: int, end: int) -> set[Modifier]:
         if words_between <= _NEGATION_WINDOW:
             found.add("negated")
     if _NEGATION_AFTER.search(after[:60]):
+        found.add("negated")
+    # "my face isn't droopy", "testicle not painful": the cue sits inside the matched words
+    if _NEGATION.search(unmasked[max(0, begin - clause.begin) : max(0, end - clause.begin)]):
         found.add("negated")
     if _PAST.search(whole):
         found.add("past")

@@ -300,7 +300,11 @@ def plot(report: GateReport, points: dict[str, OperatingPoint], path: Path) -> N
     axis.set_ylabel("emergency recall")
     axis.set_title("Safety gate: recall against false alarms")
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=7, loc="lower right")
+    if report.curves:
+        axis.legend(fontsize=7, loc="lower right")
+    else:
+        axis.text(0.5, 0.5, "no emergencies and near misses to draw a curve from",
+                  ha="center", va="center", transform=axis.transAxes)  # fmt: skip
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
