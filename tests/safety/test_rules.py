@@ -38,6 +38,8 @@ FIRES = [
     ("seizure_now", "first seizure ever this morning, she's confused"),
     ("overdose_or_poisoning", "my toddler drank bleach"),
     ("serious_burn", "grabbed the pan handle, the burn on my palm is white and doesn't even hurt"),
+    ("armed_threat", "my neighbour keeps saying he'll get back at us and he has a rifle"),
+    ("tearing_pain", "sudden pain between my shoulder blades, my back feels like something ripped"),
     ("serious_burn", "some oven cleaner splashed onto her arm and it's gone red and shiny"),
     ("after_adrenaline", "we jabbed our daughter with her auvi-q at school and she perked up"),
     ("not_breathing_or_unresponsive", "can't get my breath even lying still, it came on suddenly"),
@@ -85,6 +87,12 @@ QUIET = [
     "chest muscles sore and hurts when I press on them after the gym",
     "can't catch my breath after running for the bus, fine after a minute",
     "a sunburn that blistered, it's itchy now",
+    "my son plays a game where you shoot everyone, is that bad for a 9 year old",
+    "my ex texted that I'll regret leaving, no weapons or anything, just upset",
+    "at what temperature should I worry with a newborn?",
+    "laughed so hard at the wedding I thought I'd stop breathing, anyway can I book a smear",
+    "cancel Tuesday please, it was for the chest pain I had in the summer, all sorted",
+    "my daughter wrote a story where the hero gets struck by lightning, is that realistic",
 ]
 
 

@@ -55,6 +55,7 @@ _BODY = frozenset(
 """Subjects for which "... is killing me" is pain, not a figure of speech."""
 _IDIOMS = _phrases(
     r"kill\s+me\s+now",
+    r"laugh\w*\s+so\s+(?:hard|much)[^.!?\n]{0,50}",
     r"could\s+(?:kill|strangle|murder)\s+(?:him|her|them|my\s+\w+)",
     r"dying\s+(?:to|for)\s+\w+",
     r"(?:almost|nearly|practically|literally)\s+died\s+"
@@ -206,6 +207,8 @@ _PAST = _phrases(
     r"(?:in|last|since|back\s+in)\s+(?:january|february|march|april|may|june|july|august|"
     r"september|october|november|december)",
     r"(?:two|2|a\s+couple\s+of)\s+weeks\s+ago",
+    r"(?:in|over|during)\s+the\s+(?:summer|spring|fall|autumn|winter|holidays)",
+    r"already\s+(?:sorted|treated|checked|seen|dealt\s+with|fixed|looked\s+at)",
 )
 
 _HYPOTHETICAL = _phrases(
@@ -264,6 +267,10 @@ _HYPOTHETICAL = _phrases(
     r"what\s+(?:does|do)\s+\w+\s+mean",
     r"read\s+it\s+in",
     r"in\s+(?:my|the|a|his|her)\s+(?:book|story|novel|script|screenplay|game|fic)",
+    r"(?:a|the|her|his|my|their|our)\s+(?:story|book|novel|poem|script|essay|comic|play|game|"
+    r"video\s+game|show|film|movie|series)\s+"
+    r"(?:where|in\s+which|about|that|for)",
+    r"homework",
     r"(?:the\s+)?news\s+said",
     r"tiktok",
     r"youtube",
@@ -499,7 +506,7 @@ def modifiers(clause: Clause, begin: int, end: int) -> set[Modifier]:
     question = (clause.question or whole.rstrip().endswith("?")) and not _PERSONAL.search(whole)
     if (
         _HYPOTHETICAL.search(plain_before)
-        or _HYPOTHETICAL.search(plain_mention)
+        or _HYPOTHETICAL.search(plain_before[-30:] + plain_mention)
         or _HYPOTHETICAL.search(after[:40])
         or (question and _QUESTION_START.match(whole))
     ):
