@@ -66,7 +66,7 @@ def test_debate_example(tmp_path: Path) -> None:
     assert wall < 1.5  # the slowest analyst's 0.8 s and the hung one's 0.9 s timeout, not 2.5 s
     assert "agreement 1.00, confidence high, requires_human_review=False" in out
     assert "dropped: [('hangs', 'timeout')]" in out
-    assert "  specialist: E11.9" in out
+    assert "  specialist: E11.65" in out  # "poorly controlled": with hyperglycaemia
     assert "  specialist: I12.9, D63.1" in out
     assert "option N18.9 Chronic kidney disease, unspecified" in out
 

@@ -166,14 +166,16 @@ def codes(text: str) -> dict[str, str | None]:
 
 
 def test_the_words_beside_a_mention_make_its_code_specific() -> None:
-    assert codes("Moderate persistent asthma with acute exacerbation.")[
-        "moderate persistent asthma"
-    ] == "J45.41"
+    assert (
+        codes("Moderate persistent asthma with acute exacerbation.")["moderate persistent asthma"]
+        == "J45.41"
+    )
     assert codes("Neutropenia after chemotherapy, day 10.")["neutropenia"] == "D70.1"
     assert codes("Type 2 diabetes, poorly controlled.")["type 2 diabetes"] == "E11.65"
-    assert codes("Alcohol use disorder, mild, in sustained remission.")[
-        "alcohol use disorder"
-    ] == "F10.11"
+    assert (
+        codes("Alcohol use disorder, mild, in sustained remission.")["alcohol use disorder"]
+        == "F10.11"
+    )
     assert codes("Alcoholic cirrhosis with esophageal varices.")["esophageal varices"] == "I85.10"
     assert codes("Nonadherence to his medications.")["nonadherence"] == "Z91.148"
 

@@ -33,7 +33,11 @@ def _run(text: str) -> None:
     try:
         extraction = validate(extract(text), text)
     except InvalidInput as exc:
-        assert str(exc)  # a reason, not an empty message
+        reason = str(exc)
+    else:
+        reason = None
+    if reason is not None:
+        assert reason  # a reason, not an empty message
         return
     analysis = analyze(extraction)
     report = render_report(extraction, analysis)

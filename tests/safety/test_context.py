@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.safety.context import clause_at, clauses, mask_idioms, modifiers
+from frontdesk.safety.context import (
+    about_the_service,
+    clause_at,
+    clauses,
+    mask_idioms,
+    modifiers,
+    settled,
+)
 
 
 def _modifiers(text: str, mention: str) -> set[str]:
@@ -34,6 +41,15 @@ def _modifiers(text: str, mention: str) -> set[str]:
         ("my dad had a stroke this morning", "stroke", set()),
         ("his face drooped for ten minutes but it went away", "face drooped", set()),
         ("his face drooped for ten minutes and it went away", "face drooped", {"resolved"}),
+        ("The ER said last week's chest pain was costochondritis", "chest pain", {"past"}),
+        ("chest pain since last week and worse today", "chest pain", set()),
+        ("allergic reaction on Saturday, they gave me adrenaline", "adrenaline", {"past"}),
+        ("it started on Monday and my chest pain is crushing", "chest pain", set()),
+        ("ache in my testicle on and off for a few weeks, not severe", "testicle", {"chronic"}),
+        ("testicle ache for weeks, suddenly much worse", "testicle", set()),
+        ("panic attack, chest tight, it passed in 20 minutes", "chest tight", {"resolved"}),
+        ("for my nursing assignment: crushing chest pain", "chest pain", {"hypothetical"}),
+        ("the nurse said look for his ribs sucking in", "ribs sucking in", {"hypothetical"}),
     ],
 )
 def test_modifiers_of_a_mention(text: str, mention: str, expected: set[str]) -> None:
@@ -62,3 +78,47 @@ def test_clauses_split_at_sentences_lines_and_turns() -> None:
     parts = [c.text.strip() for c in clauses("Hi. Can I move my appt? also my arm is numb\nthx")]
     assert parts == ["Hi", "Can I move my appt", "my arm is numb", "thx"]
     assert [c.question for c in clauses("Is this bad? It hurts.")] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # assessed (or explained) + well now + nothing back since
+        (
+            "Last night my 2yo had a febrile seizure, the ambulance came and the hospital checked "
+            "her over and sent us home. She's back to herself today.",
+            True,
+        ),
+        ("The CO alarm went off. Turned out to be the low battery, everyone's fine.", True),
+        (
+            "Sudden testicle pain yesterday, we went straight to A&E and they sent us home, he's "
+            "fine now.",
+            True,
+        ),
+        # not settled: it came back, or nobody has looked, or not well
+        ("They sent us home from A&E last night but now she's bleeding again.", False),
+        ("She had a seizure an hour ago and she's fine now.", False),
+        ("We went to the ER and they discharged us, but she is still vomiting.", False),
+        ("He's on the floor, the ambulance came and went to the wrong house.", False),
+    ],
+)
+def test_a_settled_message_was_assessed_and_is_well_now(text: str, expected: bool) -> None:
+    assert settled(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Terrible experience today, long lines, disorganized, nobody knew what was going on",
+            True,
+        ),
+        ("the receptionist was rude and never called me back about my refund", True),
+        # a symptom, a body part or a medical event keeps it a possible emergency
+        ("waited 3 hours and my chest still hurts", False),
+        ("the staff were rude and my dad is slurring his words", False),
+        ("long wait, and my baby won't wake up properly", False),
+    ],
+)
+def test_a_complaint_about_the_service_alone(text: str, expected: bool) -> None:
+    assert about_the_service(text) is expected

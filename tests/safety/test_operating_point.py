@@ -17,11 +17,25 @@ def test_all_caught_bound_is_the_closed_form() -> None:
     assert recall_lower_bound(229, 229, 0.9) < 0.99 <= recall_lower_bound(230, 230, 0.9)
 
 
+def test_with_no_misses_the_threshold_catches_every_calibration_emergency() -> None:
+    rng = np.random.default_rng(0)
+    positive = rng.uniform(0.2, 1.0, 2000)
+    negative = rng.uniform(0.0, 0.5, 500)
+    point = choose_recall_threshold(positive, negative, risk_class="x", floor=0.99, misses=0)
+    assert point.threshold == positive.min()
+    assert point.recall == 1.0
+    assert point.recall_bound == pytest.approx(0.1 ** (1 / 2000))
+    assert point.floor_met
+    # allowing one miss moves the cut only to the second-lowest emergency
+    one = choose_recall_threshold(positive, negative, risk_class="x", floor=0.99, misses=1)
+    assert one.threshold == np.sort(positive)[1]
+
+
 def test_with_enough_positives_the_threshold_may_let_a_few_go() -> None:
     rng = np.random.default_rng(0)
     positive = rng.uniform(0.2, 1.0, 2000)
     negative = rng.uniform(0.0, 0.5, 500)
-    point = choose_recall_threshold(positive, negative, risk_class="x", floor=0.99)
+    point = choose_recall_threshold(positive, negative, risk_class="x", floor=0.99, misses=None)
     assert point.floor_met
     assert point.recall_bound >= 0.99
     assert point.recall < 1.0  # 2,000 positives can show 99 % while missing a few

@@ -14,6 +14,11 @@ PLACEHOLDERS = {
     "frontdesk.route.confidence": "<confidence>",
     "frontdesk.router.version": "<router-version>",
     "gen_ai.tool.call.id": "<call-id>",
+    # the safety gate's classifier score, its threshold and the gate's version change with
+    # every recalibration (tests/escalation and tests/safety check them)
+    "frontdesk.safety.score": "<score>",
+    "frontdesk.safety.threshold": "<threshold>",
+    "frontdesk.safety.version": "<gate-version>",
 }
 
 

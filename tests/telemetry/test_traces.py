@@ -90,8 +90,9 @@ def test_the_file_exporter_writes_one_json_span_a_line(clinic: App, tmp_path: Pa
     clinic.telemetry.flush()
     spans = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert sorted(s["name"] for s in spans) == sorted([
-        "invoke_agent clinic", "invoke_agent router", "invoke_agent general",
-        "chat offline-general", "execute_tool search_knowledge", "chat offline-general",
+        "invoke_agent clinic", "safety_check safety", "invoke_agent router",
+        "invoke_agent general", "chat offline-general", "execute_tool search_knowledge",
+        "chat offline-general",
     ])  # fmt: skip
     assert {s["context"]["trace_id"] for s in spans} == {"0x" + reply.trace_id}
 
@@ -103,7 +104,7 @@ def test_an_application_provider_is_used_when_given(clinic: App) -> None:
     clinic.telemetry = Telemetry(tracer_provider=provider)
     reply = clinic.respond_sync("trace-8", "what are your opening hours on saturday?")
     assert trace_ids(exporter) == {reply.trace_id}
-    assert len(exporter.get_finished_spans()) == 6
+    assert len(exporter.get_finished_spans()) == 7  # the safety check, then the same 6
 
 
 def test_the_traces_setting_names_an_exporter_or_says_what_is_allowed() -> None:

@@ -145,6 +145,11 @@ class Section:
     only); None for a heading on its own line, which runs to the next heading."""
 
 
+def _heading_name(line: str) -> str | None:
+    """The section a colon-less heading line names, or None for a letterhead."""
+    return None if _NOT_A_HEADING.search(line) else section_name(line)
+
+
 def sections(text: str) -> list[Section]:
     """Every recognised heading, in order."""
     found: list[Section] = []
@@ -163,11 +168,9 @@ def sections(text: str) -> list[Section]:
                 blank = re.search(r"\n[ \t]*\n", text[begin:])
                 end = begin + blank.start() if blank else len(text)
         elif caps and sum(c.isalpha() for c in caps.group(1)) >= 3:
-            if not _NOT_A_HEADING.search(caps.group(1)):
-                name = section_name(caps.group(1))
+            name = _heading_name(caps.group(1))
         elif line_heading := _LINE_HEADING.match(line.rstrip("\r\n")):
-            if not _NOT_A_HEADING.search(line_heading.group(1)):
-                name = section_name(line_heading.group(1))
+            name = _heading_name(line_heading.group(1))
         if name:
             found.append(Section(begin=begin, heading_begin=offset, name=name, end=end))
         offset += len(line)

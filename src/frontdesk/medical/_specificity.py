@@ -233,8 +233,10 @@ def _stated(code: str, around: str, codes: set[str], report_words: str) -> str |
     (D70.1, D61.810, D69.59, D64.81), diabetes with hyperglycemia or poor control (E1x.65),
     a substance use disorder that is mild (F1x.1x) or in remission (F1x.x1), esophageal varices
     in liver disease (I85.1x), and non-adherence to medication (Z91.148)."""
-    if code.startswith("J45.") and code.endswith("0") and (
-        _EXACERBATION.search(around) or _ASTHMA_EXACERBATION.search(report_words)
+    if (
+        code.startswith("J45.")
+        and code.endswith("0")
+        and (_EXACERBATION.search(around) or _ASTHMA_EXACERBATION.search(report_words))
     ):
         return code[:-1] + "1"
     if code == "J44.9" and _EXACERBATION.search(around):

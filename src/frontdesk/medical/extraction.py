@@ -662,16 +662,18 @@ def _status(
         return "historical"
     if "TREATED" in traits and ("HISTORY" in traits or definition.history_icd10):
         return "historical"
-    if "HISTORY" in traits and not _DIAGNOSED.search(around.before[-40:]):
-        if _DATED_EPISODE.match(around.after) or _DATED_BEFORE.search(around.before[-50:]):
-            # "RSV bronchiolitis at 6 months", "hospitalization 2019 for mania": an episode
-            return "historical"
+    dated = _DATED_EPISODE.match(around.after) or _DATED_BEFORE.search(around.before[-50:])
+    if "HISTORY" in traits and dated and not _DIAGNOSED.search(around.before[-40:]):
+        # "RSV bronchiolitis at 6 months", "hospitalization 2019 for mania": an episode
+        return "historical"
     if "HISTORY" in traits and definition.history_icd10:
         return "historical"
     return "present"
 
 
-_ALLERGEN_LINK = re.compile(r"[\s-]*(?:induced|associated|related|allergy|allergic|drug)?[\s-]*$", re.I)
+_ALLERGEN_LINK = re.compile(
+    r"[\s-]*(?:induced|associated|related|allergy|allergic|drug)?[\s-]*$", re.I
+)
 
 
 def _line_end(text: str, begin: int, limit: int) -> int:

@@ -285,7 +285,7 @@ def analyze_report_sync(
                 sex=sex,
                 analyst_model=analyst_model,
                 request=request,
-            )  # fmt: skip
+            )
         )
 
     # the main task returns nothing: CPython 3.11's runner formats its repr on exit (checking

@@ -11,6 +11,15 @@ and cue phrases in that clause say whether it is
     others_history  "my father died of", "runs in the family", "family history of"
     resolved        "went away", "gone now", "back to normal" (guidance keeps some of these
                     emergencies: passed stroke signs, better after adrenaline)
+    chronic         "on and off for a few weeks", "for months now" (unless it turned sudden,
+                    severe or worse)
+
+and one modifier of the whole message:
+
+    settled         the emergency was already assessed ("we went to A&E", "poison control
+                    said", "the fire brigade tested") or explained ("turned out to be the
+                    battery"), the person is well now ("she's back to herself", "no symptoms"),
+                    and nothing has come back or got worse since
 
 Figures of speech ("this bill is killing me", "I nearly died laughing", "gave me a heart attack
 when I saw the price") are masked before any rule reads the text.
@@ -27,7 +36,10 @@ from dataclasses import dataclass
 
 Modifier = str
 """One of MODIFIERS."""
-MODIFIERS = ("negated", "past", "hypothetical", "administrative", "others_history", "resolved")
+MODIFIERS = (
+    "negated", "past", "hypothetical", "administrative", "others_history", "resolved", "chronic",
+    "settled",
+)  # fmt: skip
 
 
 def _phrases(*items: str) -> re.Pattern[str]:
@@ -147,6 +159,13 @@ _PSEUDO_NEGATION = _phrases(
     r"don'?t\s+want\s+to\s+(?:live|be\s+(?:here|alive|around)|wake\s+up|go\s+on)",
     r"doesn'?t\s+want\s+to\s+(?:live|be\s+(?:here|alive|around)|wake\s+up|go\s+on)",
     r"don'?t\s+want\s+to\s+bother",
+    # crisis phrases written with a negation: the negation is the crisis
+    r"(?:won'?t|will\s+not|not\s+going\s+to)\s+be\s+(?:a\s+)?burden",
+    r"(?:won'?t|will\s+not)\s+be\s+(?:around|here)",
+    r"(?:and\s+)?(?:not|never)\s+wake\s+up",
+    r"no\s+reason\s+to\s+(?:live|go\s+on)",
+    r"(?:won'?t|will\s+not|never)\s+(?:see|talk\s+to|bother)\s+(?:you|anyone)\s+again",
+    r"not\s+(?:anyone|anybody)'?s\s+fault",
     r"didn'?t\s+want\s+to\s+bother",
     r"not\s+a\s+(?:big\s+)?deal",
     r"no\s+way",
@@ -209,6 +228,10 @@ _PAST = _phrases(
     r"(?:two|2|a\s+couple\s+of)\s+weeks\s+ago",
     r"(?:in|over|during)\s+the\s+(?:summer|spring|fall|autumn|winter|holidays)",
     r"already\s+(?:sorted|treated|checked|seen|dealt\s+with|fixed|looked\s+at)",
+    # "last week's chest pain", "on Saturday" (not "since last week", "started on Monday")
+    r"(?<!since\s)(?<!started\s)(?<!began\s)(?<!from\s)last\s+week(?:'s)?",
+    r"(?<!since\s)(?<!started\s)(?<!began\s)(?<!from\s)on\s+(?:monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)",
 )
 
 _HYPOTHETICAL = _phrases(
@@ -270,7 +293,13 @@ _HYPOTHETICAL = _phrases(
     r"(?:a|the|her|his|my|their|our)\s+(?:story|book|novel|poem|script|essay|comic|play|game|"
     r"video\s+game|show|film|movie|series)\s+"
     r"(?:where|in\s+which|about|that|for)",
+    r"season\s+(?:finale|premiere)",
+    r"(?:show|film|movie|series|episode|tv)\s+(?:had|has|showed|shows)",
     r"homework",
+    r"assignment",
+    r"case\s+stud(?:y|ies)",
+    r"(?:exam|test|quiz)\s+question",
+    r"(?:look|looking|watch|watching)\s+(?:out\s+)?for",
     r"(?:the\s+)?news\s+said",
     r"tiktok",
     r"youtube",
@@ -414,6 +443,80 @@ _RESOLVED = _phrases(
     r"lasted\s+(?:a\s+)?(?:few\s+)?"
     r"(?:seconds|minutes?|mins?)",
     r"stopped\s+after",
+    r"passed\s+(?:in|after|within)\s+(?:about\s+|around\s+)?(?:\w+|a\s+few)\s+"
+    r"(?:seconds|minutes?|mins?)",
+)
+
+_CHRONIC = _phrases(
+    r"for\s+(?:the\s+)?(?:past\s+|last\s+)?(?:a\s+few|few|several|many|a\s+couple\s+of|\d+|two|"
+    r"three|four|five|six)\s+(?:weeks|months|years)",
+    r"for\s+(?:weeks|months|years)",
+    r"on\s+and\s+off\s+for",
+    r"(?:weeks|months|years)\s+now",
+)
+_ACUTE = _phrases(
+    r"sudden\w*",
+    r"(?<!not\s)sever\w*",
+    r"worse\w*",
+    r"worst",
+    r"worsening",
+    r"now\s+(?:it'?s|much|really)",
+    r"today",
+    r"tonight",
+    r"right\s+now",
+    r"can'?t\s+(?:walk|stand|breathe|move)",
+)
+"""What makes a long-standing complaint acute again ("for months, but suddenly much worse")."""
+
+_ASSESSED = _phrases(
+    r"went\s+(?:straight\s+|right\s+)?(?:in\s+)?(?:to|into)\s+(?:the\s+)?(?:er|e\.r\.|a&e|"
+    r"emergency|hospital|urgent\s+care|children'?s\s+hospital)",
+    r"(?:took|rushed|drove)\s+(?:him|her|them|me|my\s+\w+)\s+(?:straight\s+)?(?:to|into)\s+"
+    r"(?:the\s+)?(?:er|a&e|emergency|hospital|urgent\s+care)",
+    r"(?:ambulance|paramedics?|emts?|fire\s+(?:service|brigade|department)|firefighters?)\s+"
+    r"(?:came|arrived|checked|tested|assessed|said|found|looked)",
+    r"checked\s+by\s+(?:the\s+)?(?:paramedics?|emts?|doctors?|hospital|er|a&e)",
+    r"(?:called|rang|phoned|spoke\s+(?:to|with))\s+poison\s+control",
+    r"poison\s+control\s+(?:said|told|advised)",
+    r"(?:hospital|er|a&e|doctors?|they|nicu|icu)\s+(?:checked|tested|treated|kept|observed|"
+    r"admitted|discharged|did\s+(?:all\s+)?(?:the\s+)?tests|ran\s+tests)",
+    r"(?:discharged|sent\s+(?:us|her|him|me|them)\s+home|kept\s+(?:her|him|me|them|us)\s+"
+    r"overnight|observed\s+(?:me|him|her|them)\s+for)",
+    r"(?:scan|x-?ray|ultrasound|ct|mri|ecg|ekg|tests?|bloods?)\s+(?:showed|were|was|came\s+back)"
+    r"\s+(?:normal|negative|fine|clear|good)",
+    r"spent\s+\w+\s+(?:nights?|days?)\s+in\s+(?:the\s+)?(?:nicu|icu|hospital|picu)",
+)
+_EXPLAINED = _phrases(
+    r"turned\s+out\s+(?:to\s+be|it\s+was|that)",
+    r"(?:faulty|false)\s+alarm",
+    r"low[\s-]battery",
+)
+_WELL_NOW = _phrases(
+    r"(?:is|was|she'?s|he'?s|i'?m|we'?re|everyone'?s|everybody'?s|all|they'?re|both)\s+"
+    r"(?:totally\s+|completely\s+|perfectly\s+)?(?:fine|ok|okay|well|good|normal)\s+now",
+    r"(?:everyone|everybody|we|all\s+of\s+us)(?:\s+(?:is|are)|'s|'re)\s+(?:totally\s+)?(?:fine|ok|okay)",
+    r"back\s+to\s+(?:normal|herself|himself|myself|themselves|his\s+usual|her\s+usual|usual)",
+    r"(?:eating|feeding|drinking|playing)\s+(?:well|normally|fine|normal)",
+    r"no\s+(?:symptoms|more\s+symptoms)",
+    r"none\s+of\s+us\s+(?:have|has)\s+(?:any\s+)?symptoms",
+    r"all\s+good",
+    r"thriving",
+    r"doing\s+(?:well|great|fine)",
+    r"fully\s+recovered",
+)
+_RECURRED = _phrases(
+    r"again",
+    r"worse\w*",
+    r"worsening",
+    r"(?:came|come|comes|coming)\s+back",
+    r"returned",
+    r"(?:is|are|it'?s)\s+back(?!\s+to)",
+    r"but\s+now",
+    r"still\s+(?:bleeding|hurts|hurting|having|has|in\s+pain|vomiting|not|can'?t|feels?\s+(?:bad|"
+    r"awful|terrible|sick))",
+    r"started\s+(?:bleeding|again|vomiting|seizing)",
+    r"(?:hasn'?t|has\s+not|not)\s+(?:stopped|improved|getting\s+better)",
+    r"new\s+(?:symptoms?|pain|rash)",
 )
 
 _PERSONAL = _phrases(
@@ -517,4 +620,52 @@ def modifiers(clause: Clause, begin: int, end: int) -> set[Modifier]:
         found.add("others_history")
     if _RESOLVED.search(whole):
         found.add("resolved")
+    if _CHRONIC.search(whole) and not _ACUTE.search(whole):
+        found.add("chronic")
     return found
+
+
+_SERVICE = re.compile(
+    r"\b(?:terrible|awful|horrible|worst|bad|poor|disappointing)\s+(?:experience|service|visit|"
+    r"customer\s+service)|\b(?:rude|unprofessional|disorgani[sz]ed|dismissive|condescending)\b|"
+    r"\b(?:long|endless)\s+(?:lines?|wait(?:ing)?(?:\s+times?)?|queues?)\b|"
+    r"\bwait(?:ed|ing)\s+(?:for\s+)?(?:over\s+|more\s+than\s+)?(?:an?\s+|\d+\s+|two\s+|three\s+)?"
+    r"(?:hours?|hrs?|minutes?|mins?)\b|\b(?:didn.?t|did\s+not|never)\s+(?:even\s+)?(?:look\s+at\s+me|"
+    r"listen|call(?:ed)?\s+(?:me\s+)?back|return\s+my\s+calls?)|\btyp(?:ed|ing)\s+on\s+(?:his|her|"
+    r"their|the)\s+(?:computer|laptop|screen)|\bfile\s+a\s+complaint|\bcomplain\w*",
+    re.IGNORECASE,
+)
+"""A complaint about the clinic's service: the wait, the staff, the visit."""
+_CLINICAL = re.compile(
+    r"\b(?:pain\w*|hurt\w*|ache\w*|bleed\w*|blood|breath\w*|chest|heart|fever|temp\w*|vomit\w*|"
+    r"throw\w*\s+up|faint\w*|dizz\w*|confus\w*|seiz\w*|stroke|numb\w*|weak\w*|swell\w*|swollen|"
+    r"rash|allerg\w*|pills?|overdos\w*|suicid\w*|kill\w*|die|dying|dead|harm\w*|cut\w*|burn\w*|"
+    r"baby|infant|newborn|pregnan\w*|unconscious|unresponsive|collaps\w*|passed\s+out|fell|fall|"
+    r"head|injur\w*|poison\w*|swallow\w*|sick|nause\w*|diarr\w*|vision|slurr\w*|droop\w*|"
+    r"symptom\w*|worse|hospital|er|a&e|ambulance|911|988|emergency|urgent)\b",
+    re.IGNORECASE,
+)
+"""Any word of the body, a symptom or a medical event."""
+
+
+def about_the_service(text: str) -> bool:
+    """The message complains about the clinic's service and names no symptom, body part or
+    medical event ("long lines, disorganized, nobody knew what was going on"): whatever its
+    tone, not a medical emergency."""
+    return bool(_SERVICE.search(text)) and not _CLINICAL.search(text)
+
+
+def acute(text: str) -> bool:
+    """The message says something turned sudden, severe or worse: a long-standing complaint
+    anywhere in it is not `chronic` ("for weeks, but now it is suddenly agony")."""
+    return bool(_ACUTE.search(text))
+
+
+def settled(text: str) -> bool:
+    """The message reports an emergency that was already assessed or explained, with the person
+    well now and nothing back or worse since (module doc): follow-up, not an emergency now."""
+    return bool(
+        (_ASSESSED.search(text) or _EXPLAINED.search(text))
+        and _WELL_NOW.search(text)
+        and not _RECURRED.search(text)
+    )

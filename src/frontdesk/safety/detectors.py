@@ -8,6 +8,13 @@ A message's score for a risk class is the larger of
   classifier cannot count or weigh (a temperature under 3 months, a blood thinner with a head
   knock, stroke signs that passed).
 
+A message that is *settled* (the emergency already assessed or explained, the person well now,
+nothing back since: `context.settled`) or only complains about the service (no symptom, body
+part or medical event: `context.about_the_service`) scores 0 from the classifier when the
+detector `settles` (the rules decide for themselves, with `keeps = ["settled"]`). The clinic's
+self-harm detector does not settle: after a crisis, the crisis line is still the answer, and a
+crisis may be written as a complaint.
+
 The evidence is the rule and the words it matched, and, when the classifier fired, the sentence
 it scores highest.
 """
@@ -21,6 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from frontdesk.safety.classifier import AdapterClassifier
+from frontdesk.safety.context import about_the_service, settled
 from frontdesk.safety.gate import RiskDetector, RiskScore
 from frontdesk.safety.rules import RuleSet
 
@@ -87,6 +95,7 @@ class ClassifierRuleDetector(RiskDetector):
         rules: RuleSet | None,
         threshold: float,
         version: str = "",
+        settles: bool = True,
     ) -> None:
         if risk_class not in scorer.classifier.labels:
             raise ValueError(
@@ -97,6 +106,7 @@ class ClassifierRuleDetector(RiskDetector):
         self.scorer = scorer
         self.rules = rules
         self.threshold = threshold
+        self.settles = settles
         self._column = scorer.classifier.labels.index(risk_class)
         parts = [scorer.classifier.version]
         if rules is not None:
@@ -106,8 +116,13 @@ class ClassifierRuleDetector(RiskDetector):
     def warm_up(self) -> None:
         self.scorer.warm_up()
 
+    def _probability(self, text: str) -> float:
+        if self.settles and (settled(text) or about_the_service(text)):
+            return 0.0
+        return float(self.scorer.scores(text)[self._column])
+
     def score(self, text: str) -> RiskScore:
-        probability = float(self.scorer.scores(text)[self._column])
+        probability = self._probability(text)
         hits = self.rules.hits(text, self.risk_class) if self.rules is not None else []
         evidence = [f'"{hit.words}" (rule {hit.rule.id})' for hit in hits]
         if probability >= self.threshold:

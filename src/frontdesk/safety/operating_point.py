@@ -84,10 +84,12 @@ def choose_recall_threshold(
     version: str = "",
     data: str = "",
     already: Sequence[bool] | None = None,
+    misses: int | None = None,
 ) -> OperatingPoint:
     """The highest threshold whose recall bound on `positive` scores reaches `floor` at
     `confidence` (or, when no threshold can show it, the one that catches every positive).
-    A message fires at `score >= threshold`.
+    A message fires at `score >= threshold`. `misses` caps how many positives the threshold
+    may leave below it (None: as many as the floor allows; 0: it catches every one).
 
     `already` marks the positives another detector of the gate catches anyway (the gate fires
     when any detector does): recall then counts them as caught, so this detector's threshold
@@ -105,7 +107,8 @@ def choose_recall_threshold(
     head = int(covered.sum())
     # a cut just at rest[k] catches the len(rest) - k remaining positives from index k up
     chosen, met = (float(rest[0]) if len(rest) else 1.0), False
-    for k in range(len(rest), -1, -1):
+    allowed = len(rest) if misses is None else min(max(misses, 0), len(rest))
+    for k in range(allowed, -1, -1):
         if recall_lower_bound(head + len(rest) - k, n, confidence) >= floor:
             chosen = float(rest[k]) if k < len(rest) else float(np.nextafter(1.0, 2.0))
             met = True

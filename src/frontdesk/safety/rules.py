@@ -3,9 +3,10 @@
 A rule names a kind of emergency and the patterns that show it. `all` lists the parts that must
 each appear somewhere in the message (an infant under 3 months *and* a fever; a head knock
 *and* a blood thinner); the first part is the anchor, whose clause is read for context. A rule
-fires unless the anchor is negated, past, hypothetical, administrative or someone else's
-history (`frontdesk.safety.context`), except for the modifiers the rule `keeps`: stroke signs
-that went away are still a stroke warning (`keeps = ["resolved"]`).
+fires unless the anchor is negated, past, hypothetical, administrative, someone else's history
+or long-standing, or the whole message is settled (already assessed or explained, well now:
+`frontdesk.safety.context`), except for the modifiers the rule `keeps`: stroke signs that went
+away are still a stroke warning (`keeps = ["resolved"]`).
 
 Rules live in a TOML file an app ships (the clinic's is `apps/clinic/data/red_flags.toml`):
 
@@ -30,7 +31,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frontdesk.errors import ConfigError
-from frontdesk.safety.context import MODIFIERS, Clause, clause_at, clauses, mask_idioms, modifiers
+from frontdesk.safety.context import (
+    MODIFIERS,
+    Clause,
+    acute,
+    clause_at,
+    clauses,
+    mask_idioms,
+    modifiers,
+    settled,
+)
 
 Span = tuple[int, int]
 
@@ -45,13 +55,14 @@ def _number(word: str) -> float | None:
     if word in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[word])
     try:
-        return float(word)
+        return float(word.replace(",", "."))
     except ValueError:
         return None
 
 
 _AGE = re.compile(
-    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*-?\s*"
+    r"(?<![\d.,])\b(\d{1,2}(?:[.,]\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve)\s*-?\s*"
     r"(days?|weeks?|wks?|wk|w|months?|mos?|mths?)\b\s*-?\s*(?:old|\b)"
     r"|\b(?:a|an)\s+(day|week|month)[\s-]+old\b",
     re.IGNORECASE,
@@ -222,6 +233,7 @@ class RuleSet:
         """The rules that fire on `text` (of one class, or all)."""
         masked = mask_idioms(text)
         found_clauses: list[Clause] | None = None
+        is_settled = False
         hits: list[RuleHit] = []
         rules = self.rules if risk_class is None else self.by_class.get(risk_class, [])
         for rule in rules:
@@ -230,6 +242,9 @@ class RuleSet:
                 continue
             if found_clauses is None:
                 found_clauses = clauses(masked)
+                is_settled = settled(masked)
+            if is_settled and "settled" not in rule.keeps:
+                continue
             # every part needs an occurrence its context does not rule out ("not on warfarin"
             # rules out the blood thinner a head knock needs)
             found: list[Span] = []
@@ -252,7 +267,10 @@ class RuleSet:
         clause = clause_at(found, span[0])
         if clause is None:
             return False
-        return not (modifiers(clause, span[0], span[1]) - rule.keeps)
+        ruled_out = modifiers(clause, span[0], span[1]) - rule.keeps
+        if "chronic" in ruled_out and acute(text):
+            ruled_out.discard("chronic")
+        return not ruled_out
 
 
 def _join(part: str | list[str]) -> str:

@@ -101,7 +101,10 @@ NOT_NAME = frozenset(
     bipolar schizophrenia insomnia obesity pregnancy prenatal postpartum menopause birth
     control mammogram biopsy scan mri ct xray x-ray ultrasound ekg ecg echo labwork panel
     culture swab drug drugs pill pills tablet tablets injection infusion booster immunization
-    chronic acute severe mild lower upper left right high low
+    chronic acute severe mild lower upper left right high low pulmonary pulmonology
+    cardiac renal hepatic neonatal perinatal labor labour delivery trauma vascular thoracic
+    infectious diseases reason dictated transcribed signed electronically attending resident
+    fellow intern source
     """.split()
 )
 """Words that are not names, for context weaker than a title (`_name_part`)."""

@@ -117,7 +117,7 @@ _FAMILY = (
 )
 _NAME_CONTEXT = (
     rf"(?:patient(?:\s+name)?|pt|name|full\s+name|"
-    r"signed|sincerely|regards|attending|physician|provider|referred\s+by|cc|"
+    r"signed|sincerely|regards|attending|physician|provider|referred\s+by|(?-i:cc)|"
     r"my\s+name\s+is|i\s+am|i'm|i\u2019m|this\s+is|it['\u2019]s|called|named|"
     r"attention|attn|on\s+behalf\s+of|"
     rf"my\s+{_FAMILY}|{_FAMILY}|guardian|caregiver|spouse)"
@@ -177,6 +177,13 @@ _PARTICLE_WORD = re.compile(_PARTICLE)
 _LOINC = re.compile(r"\d{3,5}-\d")
 _RANGE = re.compile(r"(?:\d{1,4}\s)?(\d{2,3})-(\d{2,3})")
 _STATE_CODE = re.compile(r"\b[A-Z]{2}\b")
+_ACRONYM = re.compile(r"[A-Z]{2,4}\.?")
+
+
+def _is_abbreviation(word: str) -> bool:
+    """An initial or a clinical abbreviation: "R", "HTN", "QTc", "IgE" (not "Ana")."""
+    word = word.rstrip(".,")
+    return len(word) <= 4 and (word.isupper() or sum(c.isupper() for c in word) >= 2)
 
 
 def _is_ordinary(word: str) -> bool:
@@ -221,11 +228,18 @@ def _name_part(min_words: int) -> Callable[[str], tuple[int, int] | None]:
             words.pop()
         if len(words) < min_words:
             return None
+        # a trailing acronym is a drug strength or a finding ("Bactrim DS", "Rising PSA"), unless
+        # the name starts with a listed given name ("Maria LOPEZ")
+        if words and words[0][0].capitalize() not in FIRST_NAMES:
+            while len(words) > 1 and _ACRONYM.fullmatch(words[-1][0]):
+                words.pop()
+        if len(words) < min_words:
+            return None
         texts = [w[0] for w in words]
         if len(texts) == 1 and texts[0].lower().rstrip(".") in MONTHS:
             return None
-        if all(t.isupper() and 1 < len(t.rstrip(".")) <= 4 for t in texts):
-            return None
+        if all(_is_abbreviation(t) for t in texts):
+            return None  # initials and abbreviations only ("HTN, BPH", "R AOM")
         return words[0].start(), words[-1].end()
 
     return refine
@@ -307,10 +321,10 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     Recognizer(kind="DATE", pattern=re.compile(
         # one alternative per first token (day number, year, month, ordinal, weekday): the
         # expression is tried at every word, so shared prefixes are factored out for speed
-        r"(?=\w)\b(?:\d{1,2}(?:(?P<sep>[/\-.])\d{1,2}(?P=sep)(?:\d{4}|\d{2})\b|"
+        r"(?=\w)\b(?:(?<![\d/.])\d{1,2}(?:(?P<sep>[/\-.])\d{1,2}(?P=sep)(?:\d{4}|\d{2})\b(?![/.]\d)|"
         rf"(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}(?:,?\s+\d{{4}})?\b)|"
         r"\d{4}(?P<iso>[/\-.])\d{1,2}(?P=iso)\d{1,2}(?:\b|(?=T\d))|"
-        rf"{_MONTH}(?:\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b|"
+        rf"{_MONTH}(?:\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b(?!\.\d)|"
         r"[\s,]+(?:of\s+)?(?:19|20)\d{2}\b|"
         rf"(?<!(?-i:may))\s+(?:the\s+)?(?:{_ORDINAL_WORD})\b(?:,?\s+\d{{4}}\b)?)|"
         rf"(?:the\s+)?(?:{_ORDINAL_WORD})\s+of\s+{_MONTH}(?:,?\s+\d{{4}})?\b|"
@@ -349,11 +363,14 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     Recognizer(kind="ID", pattern=re.compile(
         r"(?<![\w.\-])(?<!snomed )(?<!snomed: )(?<!snomed ct )(?<!rxnorm )(?<!rxnorm: )"
         r"(?<!rxcui )(?<!rxcui: )(?<!ndc )(?<!ndc: )"
-        r"[A-Z]{0,4}-?\d(?:[\d\-\s]?\d){5,}[A-Z]{0,2}(?![\w])", _I),
+        r"[A-Z]{0,4}-?\d(?:[\d\-\s]?\d){5,}[A-Z]{0,2}(?![\w])"
+        rf"(?!\s*{_DOSE_UNIT}\b)", _I),
         refine=_not_a_range),
     Recognizer(kind="ADDRESS", pattern=re.compile(
-        r"\b\d{1,6}[A-Z]?\s+(?:(?:north|south|east|west|[NS][EW]|[NSEW])\.?\s+)?"
-        rf"(?:(?:{_CAP}|\d{{1,3}}(?:st|nd|rd|th))\s+){{0,3}}{_STREET_SUFFIX}"
+        r"\b\d{1,6}[A-Z]?\s+(?!(?:mm|cm|mg|mcg|g|kg|ml|x|times|days?|weeks?|months?|years?|"
+        r"hours?|hrs?|mins?|minutes?|beats|breaths)\b)"
+        r"(?:(?:north|south|east|west|[NS][EW]|[NSEW])\.?\s+)?"
+        rf"(?:(?:(?:{_CAP}|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,3}}{_STREET_SUFFIX}|broadway\b)"
         rf"(?:,?\s*(?:{_UNIT}\.?|#)\s*[\w\-]+)?", _I)),
     Recognizer(kind="ADDRESS", pattern=re.compile(
         r"\b(?i:apt|apartment|suite|ste|unit)\.?[ \t]*#?[ \t]*(?:\d{1,5}[A-Z]?|[A-Z]\d{0,4})\b"

@@ -79,6 +79,7 @@ def clinic_gate(
             scorer=scorer,
             rules=rule_set,
             threshold=recorded[risk_class].threshold,
+            settles=risk_class != "self_harm",
         )
         for risk_class in RISK_CLASSES
     ]
