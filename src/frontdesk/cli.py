@@ -492,6 +492,14 @@ def eval_gate(
     confidence: Annotated[
         float, typer.Option("--confidence", help="Confidence of the recall lower bound.")
     ] = 0.9,
+    misses: Annotated[
+        int | None,
+        typer.Option(
+            "--misses",
+            help="With --calibration: calibration emergencies a threshold may leave uncaught "
+            "(default 0: every one caught; -1: as many as the floor allows).",
+        ),
+    ] = 0,
     out: Annotated[
         Path, typer.Option("--out", help="Directory for report.json and gate-curve.png.")
     ] = Path("gate-eval"),
@@ -506,6 +514,8 @@ def eval_gate(
 
     if not 0.0 < confidence < 1.0 or not 0.0 < floor <= 1.0:
         _fail(f"need 0 < --confidence < 1 and 0 < --floor <= 1, got {confidence} and {floor}")
+    if misses is not None and misses < -1:
+        _fail(f"--misses is a count of emergencies (0 or more), or -1 for the floor, got {misses}")
     built = _build(app)
     gate = built.pattern.safety
     if gate is None:
@@ -526,6 +536,7 @@ def eval_gate(
                 points = evaluation.calibrate(
                     gate, rows, floor=floor, confidence=confidence,
                     data=evaluation.digest([calibration]), progress=tracker("calibrating"),
+                    misses=None if misses is None or misses < 0 else misses,
                 )  # fmt: skip
             result["operating_points"] = {c: p.to_json() for c, p in points.items()}
             if test is not None:
