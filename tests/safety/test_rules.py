@@ -36,6 +36,11 @@ FIRES = [
     ("not_breathing_or_unresponsive", "he's not breathing properly and his lips are blue"),
     ("chest_pain_now", "crushing pressure in my chest for 20 minutes"),
     ("chest_pain_now", "i think im having a heart attack"),
+    (
+        "child_dehydration",
+        "Toddler (14 months), no wet diaper since last night, crying with no tears",
+    ),
+    ("self_harm_intent", "she said she's taken all her antidepressants and wants to be left alone"),
     ("self_harm_intent", "my husband's got his gun out and said he won't be a burden anymore"),
     ("self_harm_intent", "just want to sleep and not wake up"),
     ("self_harm_intent", "unalive plan is set for tonight"),
@@ -91,6 +96,7 @@ FIRES = [
 ]
 
 QUIET = [
+    "my 8 month old vomited twice but has had 4 wet nappies since lunch and is playing",
     "my son got into medical school!",
     "had a few too many beers last night lol",
     "my 15 month old has a fever of 38.5",
