@@ -139,6 +139,34 @@ def test_the_shipped_operating_points_match_the_shipped_classifier_and_rules() -
     }
 
 
+def test_the_shipped_thresholds_catch_every_calibration_emergency() -> None:
+    """Recall first: each recorded point was chosen so that no calibration emergency of its
+    class is left uncaught (`calibrate(misses=0)`)."""
+    for point in operating_points().values():
+        assert point.recall == 1.0
+
+
+def test_settled_messages_and_service_complaints_clear_the_medical_classifier() -> None:
+    gate = clinic_gate()
+    medical, self_harm = (
+        next(d for d in gate.detectors if d.risk_class == c) for c in RISK_CLASSES
+    )
+    settled = (
+        "Last night my 2yo had a febrile seizure, the ambulance came and the hospital checked "
+        "her over and sent us home. She's back to herself today. Do we need a follow-up?"
+    )
+    complaint = "Terrible experience today, long lines, disorganized, nobody knew what was going on"
+    for text in (settled, complaint):
+        assert medical.score(text).score == 0.0
+        assert not gate.screen(text).fired
+    # the same words with a symptom in them are scored as usual
+    assert medical.score(complaint + ", and now my chest is crushing").score == 1.0
+    # the self-harm detector is not cleared: a crisis may be written as a complaint
+    crisis = "the staff were rude again. I won't be a burden much longer, the pills are ready"
+    assert self_harm.score(crisis).score == 1.0
+    assert gate.screen(crisis).risk_class == "self_harm"
+
+
 def test_a_missing_or_broken_gate_file_is_a_clear_error(tmp_path: Path) -> None:
     import pytest
 
