@@ -493,7 +493,7 @@ def eval_gate(
         float, typer.Option("--confidence", help="Confidence of the recall lower bound.")
     ] = 0.9,
     misses: Annotated[
-        int | None,
+        int,
         typer.Option(
             "--misses",
             help="With --calibration: calibration emergencies a threshold may leave uncaught "
@@ -514,7 +514,7 @@ def eval_gate(
 
     if not 0.0 < confidence < 1.0 or not 0.0 < floor <= 1.0:
         _fail(f"need 0 < --confidence < 1 and 0 < --floor <= 1, got {confidence} and {floor}")
-    if misses is not None and misses < -1:
+    if misses < -1:
         _fail(f"--misses is a count of emergencies (0 or more), or -1 for the floor, got {misses}")
     built = _build(app)
     gate = built.pattern.safety
@@ -536,7 +536,7 @@ def eval_gate(
                 points = evaluation.calibrate(
                     gate, rows, floor=floor, confidence=confidence,
                     data=evaluation.digest([calibration]), progress=tracker("calibrating"),
-                    misses=None if misses is None or misses < 0 else misses,
+                    misses=None if misses < 0 else misses,
                 )  # fmt: skip
             result["operating_points"] = {c: p.to_json() for c, p in points.items()}
             if test is not None:

@@ -497,6 +497,18 @@ def _blank(pattern: re.Pattern[str], span: str) -> str:
 _PARENTHESES = re.compile(r"\([^()\n]{0,80}\)")
 
 
+def _within(terminator: re.Pattern[str], before: str, after: str) -> tuple[str, str]:
+    """`before` from its last `terminator` on, `after` up to its first: the part of the clause
+    a trigger of that kind can reach."""
+    cut = list(terminator.finditer(before))
+    if cut:
+        before = before[cut[-1].end() :]
+    stop = terminator.search(after)
+    if stop:
+        after = after[: stop.start()]
+    return before, after
+
+
 def _before(pattern: re.Pattern[str], span: str) -> bool:
     hits = list(pattern.finditer(span))
     if not hits:
@@ -595,14 +607,11 @@ def traits(around: Scope, section: str | None) -> list[Trait]:
     doubt = _before(_POSSIBLE_WITH_NEGATION, around.before) or _near_after(
         _POSSIBLE_WITH_NEGATION, around.after
     )
-    neg_before = _POSSIBLE_WITH_NEGATION.sub(lambda m: " " * len(m.group()), around.before)
-    cut = list(_TERMINATE_NEGATION.finditer(neg_before))
-    if cut:
-        neg_before = neg_before[cut[-1].end() :]
-    neg_after = around.after
-    stop = _TERMINATE_NEGATION.search(neg_after)
-    if stop:
-        neg_after = neg_after[: stop.start()]
+    neg_before, neg_after = _within(
+        _TERMINATE_NEGATION,
+        _POSSIBLE_WITH_NEGATION.sub(lambda m: " " * len(m.group()), around.before),
+        around.after,
+    )
     if section == "rule_outs" and not _before(_NEGATION_BEFORE, neg_before):
         doubt = True  # under "Rule-outs" / "Differential": under consideration
     if not doubt and (
@@ -632,14 +641,7 @@ def traits(around: Scope, section: str | None) -> list[Trait]:
     )
     if hypothetical:
         found.append("HYPOTHETICAL")
-    hist_before = around.before
-    cut = list(_TERMINATE_HISTORY.finditer(hist_before))
-    if cut:
-        hist_before = hist_before[cut[-1].end() :]
-    hist_after = around.after
-    stop = _TERMINATE_HISTORY.search(hist_after)
-    if stop:
-        hist_after = hist_after[: stop.start()]
+    hist_before, hist_after = _within(_TERMINATE_HISTORY, around.before, around.after)
     item = _PSEUDO_HISTORY.sub(lambda m: " " * len(m.group()), _item(hist_before, hist_after))
     recent = bool(_RECENT.search(item))
     if not hypothetical and (
