@@ -83,3 +83,12 @@ def test_escalation_example(tmp_path: Path) -> None:
     assert "[billing answer]" in out
     assert "last reply it saw: 'Yes, to the card you paid with.'" in out
     assert "6. system    Resolved by alice; the assistant answers from here." in out
+
+
+@pytest.mark.slow
+def test_knowledge_index_example(tmp_path: Path) -> None:
+    out = run("knowledge_index.py", tmp_path)
+    assert "kept 3 passages" in out
+    assert "'what shots do i need before my trip to ghana': covered; best travel-vaccines" in out
+    assert "'best hotel in Lima': not covered" in out
+    assert "cite: How can I reduce jet lag? https://example.org/travel/jet-lag" in out

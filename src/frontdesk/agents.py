@@ -28,7 +28,7 @@ from frontdesk.guardrails import (
     apply_guardrails,
 )
 from frontdesk.guards.limits import Limits as Limits  # re-exported: its historic home
-from frontdesk.knowledge import KnowledgeBase
+from frontdesk.knowledge import KnowledgeSource
 from frontdesk.messages import (
     AssistantMessage,
     Message,
@@ -78,7 +78,7 @@ class Specialist:
     instructions: str
     tools: Sequence[Tool] = ()
     model: str | Model | None = None
-    knowledge: KnowledgeBase | None = None
+    knowledge: KnowledgeSource | None = None
     examples: Sequence[str] = ()
     input_guardrails: Sequence[Guardrail] = ()
     output_guardrails: Sequence[Guardrail] = ()
@@ -108,14 +108,17 @@ class Specialist:
         return tools
 
 
-def knowledge_tool(knowledge: KnowledgeBase) -> Tool:
-    """A `search_knowledge(query)` tool over a knowledge base."""
+def knowledge_tool(knowledge: KnowledgeSource) -> Tool:
+    """A `search_knowledge(query)` tool over a knowledge base or index."""
 
     async def search_knowledge(query: str) -> list[dict[str, str]]:
-        """Search the knowledge base; returns the best passages with their ids and titles."""
+        """Search the knowledge base; returns the best passages with their ids, titles and
+        source URLs (cite them). An empty list means nothing relevant: say it isn't covered."""
         hits = await asyncio.to_thread(knowledge.search, query)
         return [
-            {"id": h.document.id, "title": h.document.title, "text": h.document.text} for h in hits
+            {"id": h.document.id, "title": h.document.title, "text": h.document.text}
+            | ({"url": h.document.url} if h.document.url else {})
+            for h in hits
         ]
 
     return tool(search_knowledge)

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from frontdesk.config import load_settings
 from frontdesk.errors import ConfigError, FrontdeskError, InvalidInput, StoreError
+from frontdesk.knowledge.commands import knowledge_cli
 from frontdesk.runtime import App
 
 T = TypeVar("T")
@@ -357,6 +358,8 @@ def analyze(
 
     Console().print(Markdown(result["summary_markdown"]))
 
+
+cli.add_typer(knowledge_cli, name="knowledge")
 
 eval_cli = typer.Typer(help="Evaluate parts of an app on labelled data.", no_args_is_help=True)
 cli.add_typer(eval_cli, name="eval")

@@ -47,6 +47,9 @@ class Settings(pydantic.BaseModel):
     lease_wait_s: float = pydantic.Field(default=30.0, ge=0, allow_inf_nan=False)
     """How long a message waits for the one before it in its conversation before
     `ConversationBusy` (HTTP 409)."""
+    knowledge_index: str | None = None
+    """A knowledge index built with `frontdesk knowledge build` that the app's knowledge
+    specialists answer from first (the clinic's medical specialist: NIH MedQuAD)."""
     traces: str = "off"
     capture_content: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "warning"

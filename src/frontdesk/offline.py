@@ -78,7 +78,8 @@ def answer(text: str, *, note: bool = True) -> ModelResponse:
 
 def knowledge_answer(result: ToolReturn, query: str, *, max_passages: int = 2) -> str | None:
     """An answer composed from a `search_knowledge` result: the most relevant sentences of the
-    best passages. None when nothing relevant was found."""
+    best passages, then the sources of those that carry a URL. None when nothing relevant was
+    found."""
     try:
         passages: list[dict[str, str]] = json.loads(result.content)
     except json.JSONDecodeError:
@@ -86,9 +87,20 @@ def knowledge_answer(result: ToolReturn, query: str, *, max_passages: int = 2) -
     if not passages:
         return None
     pieces: list[str] = []
+    cited: list[str] = []
     for passage in passages[:max_passages]:
         document = Document(id=passage["id"], title=passage["title"], text=passage["text"])
-        pieces.append(best_sentences(document, query))
+        piece = best_sentences(document, query)
+        if piece in pieces:  # a corpus may repeat an answer under several ids
+            continue
+        pieces.append(piece)
+        source = (
+            f"- {passage['title'].rstrip(' ?')}: {passage['url']}" if passage.get("url") else ""
+        )
+        if source and source not in cited:
+            cited.append(source)
         if len(passages) > 1 and pieces and len(" ".join(pieces)) > 500:
             break
+    if cited:
+        pieces.append("Source" + ("s" if len(cited) > 1 else "") + ":\n" + "\n".join(cited))
     return "\n\n".join(pieces)

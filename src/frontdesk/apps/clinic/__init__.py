@@ -28,6 +28,8 @@ from frontdesk.apps.clinic.safety import clinic_gate
 from frontdesk.apps.clinic.scheduling import scheduling_specialist
 from frontdesk.config import Settings
 from frontdesk.guards.limits import Limits
+from frontdesk.knowledge import KnowledgeSource, open_index
+from frontdesk.knowledge.index import IndexedKnowledge
 from frontdesk.patterns import RouterSpecialist
 from frontdesk.runtime import App
 
@@ -59,11 +61,12 @@ TOPIC_LABELS = {
 }
 
 
-def clinic_pattern() -> RouterSpecialist:
-    """The clinic's router → specialists declaration."""
+def clinic_pattern(knowledge: KnowledgeSource | None = None) -> RouterSpecialist:
+    """The clinic's router → specialists declaration; `knowledge` is a corpus the medical
+    specialist answers from first (a built knowledge index), else its curated guidance."""
     return RouterSpecialist(
         specialists=[
-            medical_specialist(),
+            medical_specialist(knowledge),
             billing_specialist(),
             scheduling_specialist(),
             general_specialist(),
@@ -88,8 +91,11 @@ def build_app(settings: Settings) -> App:
     """The clinic app configured by `settings` (offline unless `settings.model` is set)."""
     data_dir = settings.data_dir
     deps = ClinicDeps.create(data_dir)  # creates and seeds the demo database once
+    knowledge = None
+    if settings.knowledge_index:
+        knowledge = IndexedKnowledge(index=open_index(settings.knowledge_index, data_dir=data_dir))
     return App(
-        clinic_pattern(),
+        clinic_pattern(knowledge),
         name="clinic",
         data_dir=data_dir,
         store=settings.store_url,

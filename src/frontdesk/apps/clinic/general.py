@@ -16,7 +16,8 @@ from pathlib import Path
 
 from frontdesk.agents import Specialist
 from frontdesk.apps.clinic.guardrails import no_personal_dosing, prompt_injection
-from frontdesk.knowledge import KnowledgeBase
+from frontdesk.knowledge import KnowledgeBase, KnowledgeSource
+from frontdesk.knowledge.questions import everyday_words
 from frontdesk.messages import Message
 from frontdesk.models.base import Model, ModelResponse, ToolDefinition
 from frontdesk.models.testing import ResponseFunction
@@ -139,13 +140,15 @@ def _vocabulary(knowledge: KnowledgeBase) -> list[str]:
 
 def search_query(question: str, vocabulary: Sequence[str]) -> str:
     """The question with likely misspellings ("fevr", "pasword") replaced by the closest word
-    of the knowledge base, as a model would tidy a query before searching."""
+    of the knowledge base, as a model would tidy a query before searching. Everyday English
+    words are left alone ("live" is not a typo of "liver")."""
     known = set(vocabulary)
+    english = everyday_words()
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
         lower = word.lower()
-        if len(lower) < 4 or lower in known:
+        if len(lower) < 4 or lower in known or lower in english:
             return word
         close = [
             c
@@ -158,16 +161,20 @@ def search_query(question: str, vocabulary: Sequence[str]) -> str:
 
 
 def knowledge_planner(
-    knowledge: KnowledgeBase,
+    knowledge: KnowledgeBase | KnowledgeSource,
     *,
     not_covered: str,
     preface: Callable[[str], str | None] | None = None,
+    vocabulary_from: KnowledgeBase | None = None,
 ) -> ResponseFunction:
     """An offline planner: one `search_knowledge` call, then an answer built from the best
     passages with `knowledge_answer`, or `not_covered` when nothing relevant came back.
     `preface(question)` may return a line to put first (e.g. an emergency warning); with a
-    preface and no relevant passage, the preface is the whole answer."""
-    vocabulary = _vocabulary(knowledge)
+    preface and no relevant passage, the preface is the whole answer. Misspellings in the
+    query are fixed against the words of `vocabulary_from` (default: `knowledge`, when it is a
+    curated knowledge base)."""
+    source = vocabulary_from or (knowledge if isinstance(knowledge, KnowledgeBase) else None)
+    vocabulary = _vocabulary(source) if source is not None else []
 
     def plan(messages: Sequence[Message], tools: Sequence[ToolDefinition]) -> ModelResponse:
         question = last_user_text(messages)

@@ -15,7 +15,7 @@ from frontdesk.apps.clinic.general import KNOWLEDGE_DIR, MAIN_LINE, NURSE_LINE, 
 from frontdesk.apps.clinic.guardrails import DISCLAIMER, MEDICAL_OUTPUT_GUARDRAILS, prompt_injection
 from frontdesk.apps.clinic.routes import is_emergency, mentions_self_harm
 from frontdesk.apps.clinic.safety import clinic_red_flags
-from frontdesk.knowledge import KnowledgeBase
+from frontdesk.knowledge import FirstCovered, KnowledgeBase, KnowledgeSource
 from frontdesk.models.base import Model
 from frontdesk.offline import OfflineModel
 from frontdesk.tools import ToolContext
@@ -25,7 +25,8 @@ You are Riverside Clinic's health information assistant. You give general, educa
 information from the clinic's reviewed guidance. You are not a clinician and this is not a visit.
 
 Rules:
-1. Call search_knowledge first and base your answer on the passages it returns. If they do not
+1. Call search_knowledge first and base your answer on the passages it returns; when a passage
+   has a url, cite it (title and url) so the person can read the source. If they do not
    cover the question, say so honestly and suggest booking a visit (Riverside MyChart or
    {MAIN_LINE}) or calling the 24-hour nurse advice line {NURSE_LINE}. Do not fill gaps from
    memory.
@@ -140,10 +141,18 @@ def _red_flag_first(question: str) -> str | None:
     return EMERGENCY_FIRST if hits or is_emergency(question) else None
 
 
-def medical_specialist() -> Specialist:
-    """The `medical_query` specialist: general health guidance, never a diagnosis or a dose."""
-    knowledge = medical_knowledge()
-    planner = knowledge_planner(knowledge, not_covered=NOT_COVERED, preface=_red_flag_first)
+def medical_specialist(index: KnowledgeSource | None = None) -> Specialist:
+    """The `medical_query` specialist: general health guidance, never a diagnosis or a dose.
+    With `index` (a built knowledge index, e.g. NIH MedQuAD), it answers from that corpus and
+    cites its sources, and falls back to the clinic's own guidance when the index has nothing
+    relevant."""
+    curated = medical_knowledge()
+    knowledge: KnowledgeSource = curated
+    if index is not None:
+        knowledge = FirstCovered(sources=(index, curated), name=f"{index.name}+clinic-medical")
+    planner = knowledge_planner(
+        knowledge, not_covered=NOT_COVERED, preface=_red_flag_first, vocabulary_from=curated
+    )
 
     def offline(ctx: ToolContext) -> Model:
         return OfflineModel(planner, name="offline-medical_query")
