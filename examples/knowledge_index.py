@@ -44,7 +44,7 @@ def main() -> None:
     publish(data_dir, "travel", folder)
 
     index = open_index("travel", data_dir=data_dir)
-    for question in ("what shots do i need before my trip to ghana", "best hotel in Lima"):
+    for question in ("which vaccines do I need before travelling to Ghana", "best hotel in Lima"):
         hits = index.search(question, k=2)
         verdict = "covered" if index.covered(hits) else "not covered"
         print(f"{question!r}: {verdict}; best {hits[0].passage.doc_id} ({hits[0].score:.2f})")
