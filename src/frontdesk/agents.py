@@ -111,13 +111,16 @@ class Specialist:
 def knowledge_tool(knowledge: KnowledgeSource) -> Tool:
     """A `search_knowledge(query)` tool over a knowledge base or index."""
 
-    async def search_knowledge(query: str) -> list[dict[str, str]]:
+    async def search_knowledge(query: str) -> list[dict[str, str | bool]]:
         """Search the knowledge base; returns the best passages with their ids, titles and
-        source URLs (cite them). An empty list means nothing relevant: say it isn't covered."""
+        source URLs (cite them). An empty list means nothing relevant: say it isn't covered. A
+        passage with "covered": false is only the closest match: say the information here
+        doesn't answer the question, and offer its link."""
         hits = await asyncio.to_thread(knowledge.search, query)
         return [
             {"id": h.document.id, "title": h.document.title, "text": h.document.text}
             | ({"url": h.document.url} if h.document.url else {})
+            | ({} if h.covered else {"covered": False})
             for h in hits
         ]
 

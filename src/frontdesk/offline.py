@@ -76,6 +76,23 @@ def answer(text: str, *, note: bool = True) -> ModelResponse:
     return ModelResponse(parts=[TextPart(text=body)], usage=Usage(requests=1))
 
 
+def closest_source(result: ToolReturn) -> str | None:
+    """The line pointing at the closest passage of a `search_knowledge` result that covered
+    nothing ("covered": false), when it has a URL; None otherwise."""
+    try:
+        passages: list[dict[str, object]] = json.loads(result.content)
+    except json.JSONDecodeError:
+        return None
+    for passage in passages:
+        if passage.get("covered", True) is False and passage.get("url"):
+            title = str(passage["title"]).rstrip(" ?")
+            return (
+                "The closest page I found may not answer your question, but you can read it: "
+                f"{title}: {passage['url']}"
+            )
+    return None
+
+
 def knowledge_answer(result: ToolReturn, query: str, *, max_passages: int = 2) -> str | None:
     """An answer composed from a `search_knowledge` result: the most relevant sentences of the
     best passages, then the sources of those that carry a URL. None when nothing relevant was
@@ -84,6 +101,7 @@ def knowledge_answer(result: ToolReturn, query: str, *, max_passages: int = 2) -
         passages: list[dict[str, str]] = json.loads(result.content)
     except json.JSONDecodeError:
         return None
+    passages = [p for p in passages if p.get("covered", True) is not False]
     if not passages:
         return None
     pieces: list[str] = []

@@ -60,3 +60,15 @@ def test_without_an_index_the_clinic_answers_from_its_curated_file(tmp_path: Pat
         assert "example.nih.gov" not in reply.reply
     finally:
         app.close_sync()
+
+
+def test_below_the_threshold_the_reply_says_so_and_points_at_the_closest_page(
+    clinic: App,
+) -> None:
+    reply = clinic.respond_sync("k5", "can shingles come back a second time?")
+    assert reply.agent == "medical_query"
+    assert reply.reply.startswith("I don't have guidance on that")
+    assert (
+        "The closest page I found may not answer your question, but you can read it: "
+        "What is (are) Shingles: https://example.nih.gov/shingles"
+    ) in reply.reply

@@ -11,7 +11,15 @@ import pytest
 
 from frontdesk.embeddings import default_embedder
 from frontdesk.errors import InvalidInput
-from frontdesk.knowledge import IndexedKnowledge, open_index, store
+from frontdesk.knowledge import (
+    Document,
+    FirstCovered,
+    Hit,
+    IndexedKnowledge,
+    KnowledgeSource,
+    open_index,
+    store,
+)
 from frontdesk.knowledge.encoder import OnnxEncoder
 from frontdesk.knowledge.index import METHODS, KnowledgeIndex
 from frontdesk.knowledge.questions import Speller, asks_logistics, question_types
@@ -102,7 +110,32 @@ def test_indexed_knowledge_returns_only_covered_passages_with_their_source(
     hits = knowledge.search("what sets off my gout attacks")
     assert hits[0].document.id == "GARD_0000001_Sec2"
     assert hits[0].document.url == "https://example.nih.gov/gout"
-    assert knowledge.search("how much does a gym membership cost") == []
+    assert knowledge.search("how much does a gym membership cost") == []  # nothing close
+    (closest,) = knowledge.search("can shingles come back a second time?")
+    assert closest.covered is False
+    assert closest.document.id == "GARD_0000004_Sec1"
+
+
+def test_first_covered_prefers_covered_hits_then_the_first_closest_passage() -> None:
+    def source(name: str, *hits: Hit) -> KnowledgeSource:
+        class Fixed:
+            def __init__(self) -> None:
+                self.name = name
+
+            def search(self, query: str, *, k: int = 3) -> list[Hit]:
+                return list(hits)
+
+        return Fixed()
+
+    def hit(doc: str, *, covered: bool) -> Hit:
+        return Hit(document=Document(id=doc, title=doc, text=doc), score=0.5, covered=covered)
+
+    near = source("index", hit("near", covered=False))
+    curated = source("curated", hit("guide", covered=True))
+    empty = source("empty")
+    assert [h.document.id for h in FirstCovered(sources=(near, curated)).search("q")] == ["guide"]
+    assert [h.document.id for h in FirstCovered(sources=(near, empty)).search("q")] == ["near"]
+    assert FirstCovered(sources=(empty, empty)).search("q") == []
 
 
 def test_a_rebuild_is_published_atomically_and_readers_keep_their_version(

@@ -49,10 +49,12 @@ class Document:
 
 @dataclass(kw_only=True, slots=True, frozen=True)
 class Hit:
-    """A document and how well it matched a query (0..1)."""
+    """A document and how well it matched a query (0..1). `covered` is false for a source's
+    closest passage when nothing cleared its "not covered" cut: a pointer, not an answer."""
 
     document: Document
     score: float
+    covered: bool = True
 
 
 class KnowledgeSource(Protocol):
@@ -130,11 +132,15 @@ class FirstCovered:
     name: str = "first-covered"
 
     def search(self, query: str, *, k: int = 3) -> list[Hit]:
+        """The first source's covered hits; when none covers the question, the first closest
+        passage any source offered (uncovered), else nothing."""
+        closest: list[Hit] = []
         for source in self.sources:
             hits = source.search(query, k=k)
-            if hits:
+            if any(h.covered for h in hits):
                 return hits
-        return []
+            closest = closest or hits
+        return closest
 
 
 def best_sentences(document: Document, query: str, *, limit: int = 3) -> str:

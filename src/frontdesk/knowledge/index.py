@@ -297,11 +297,15 @@ class KnowledgeIndex:
 @dataclass(kw_only=True)
 class IndexedKnowledge:
     """An index as a specialist's knowledge: the best `final` hits that clear the ranker's
-    "not covered" threshold, as `Hit`s whose documents carry the passage's source URL. Each
+    "not covered" threshold, as `Hit`s whose documents carry the passage's source URL (or,
+    when none does, the closest passage marked uncovered). Each
     search records the passages it returned, their scores and its latency on the current span
     (the `execute_tool search_knowledge` span); never the query, which is the user's text."""
 
     index: KnowledgeIndex
+    closest_floor: float = 0.1
+    """Below the threshold, the best passage is still offered, marked uncovered, when it scores
+    at least this much ("the closest NIH page I found"); 1.0 turns that off."""
 
     @property
     def name(self) -> str:
@@ -319,14 +323,15 @@ class IndexedKnowledge:
         span.set_attribute("frontdesk.retrieval.scores", [round(h.score, 4) for h in hits])
         span.set_attribute("frontdesk.retrieval.covered", bool(kept))
         span.set_attribute("frontdesk.retrieval.latency_ms", (time.perf_counter() - started) * 1000)
-        return [
-            Hit(
-                document=Document(id=h.passage.doc_id, title=h.passage.title,
-                                  text=h.passage.text, url=h.passage.source_url),
-                score=h.score,
-            )
-            for h in kept
-        ]  # fmt: skip
+        if not kept and hits and hits[0].score >= self.closest_floor:
+            return [_hit(hits[0], covered=False)]
+        return [_hit(h, covered=True) for h in kept]
+
+
+def _hit(hit: SearchHit, *, covered: bool) -> Hit:
+    p = hit.passage
+    document = Document(id=p.doc_id, title=p.title, text=p.text, url=p.source_url)
+    return Hit(document=document, score=hit.score, covered=covered)
 
 
 def _best(cosines: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

@@ -25,6 +25,7 @@ from frontdesk.offline import (
     OfflineModel,
     answer,
     call,
+    closest_source,
     knowledge_answer,
     last_user_text,
     tool_results,
@@ -190,6 +191,8 @@ def knowledge_planner(
         if first is not None:
             # An urgent first line stands on its own; "not covered" after it would only distract.
             return answer(f"{first}\n\n{reply}" if reply else first)
+        if reply is None and not latest.is_error and (pointer := closest_source(latest)):
+            return answer(f"{not_covered}\n\n{pointer}")
         return answer(reply or not_covered)
 
     return plan
