@@ -8,7 +8,7 @@ Every judged candidate of every question becomes a row of the ranker's features,
 graded 3-4 ("answers the question"). A logistic regression over those rows is the ranker; its
 probability is calibrated by construction on this data (the script prints the reliability by
 decile and, with 5-fold cross-validation by question, the metrics a new question set would see).
-The threshold is the lowest top-hit probability at which at least `--said-not-covered` of the
+The threshold is the top-hit probability at which at least `--said-not-covered` of the
 questions with no passage graded 3-4 are answered "not covered".
 """
 
@@ -70,11 +70,17 @@ def main() -> None:
     random.Random(3).shuffle(ids)
     folds = [ids[i::5] for i in range(5)]
     held: dict[str, tuple[float, list[str]]] = {}
+    pairs: list[tuple[float, int]] = []  # held-out (probability, graded 3-4) of judged passages
     for k, fold in enumerate(folds):
         model = fit([q for j, f in enumerate(folds) if j != k for q in f])
         for q in fold:
             held[q] = top_scores(model, q)
+            docs, rows = data[q]
+            for doc, p in zip(docs, model.predict_proba(rows[:, 1:])[:, 1], strict=True):
+                if doc in judgments[q]:
+                    pairs.append((float(p), int(judgments[q][doc] >= 3)))
     report("5-fold cross-validated", index, held, judgments, args.said_not_covered)
+    reliability(pairs)
 
     model = fit(ids)
     full = {q: top_scores(model, q) for q in ids}
@@ -91,6 +97,25 @@ def main() -> None:
     print(json.dumps(ranker.to_json(), indent=2))
     if args.out:
         args.out.write_text(json.dumps(ranker.to_json(), indent=2) + "\n")
+
+
+def reliability(pairs: list[tuple[float, int]]) -> None:
+    """Expected calibration error over 10 equal-width bins, and each bin's mean probability
+    against its share of passages graded 3-4."""
+    bins: list[list[tuple[float, int]]] = [[] for _ in range(10)]
+    for p, y in pairs:
+        bins[min(int(p * 10), 9)].append((p, y))
+    ece = sum(
+        len(b) / len(pairs) * abs(np.mean([p for p, _ in b]) - np.mean([y for _, y in b]))
+        for b in bins
+        if b
+    )
+    shown = ", ".join(
+        f"{np.mean([p for p, _ in b]):.2f}→{np.mean([y for _, y in b]):.2f} ({len(b)})"
+        for b in bins
+        if b
+    )
+    print(f"calibration, held out: ECE {ece:.3f} over {len(pairs)} judged passages; {shown}")
 
 
 def _grade(index: KnowledgeIndex, doc: str, judged: dict[str, int]) -> int | None:

@@ -2,12 +2,13 @@
 
 Search is hybrid. BM25 and the bundled sentence encoder each rank the whole corpus; their top
 candidates are fused by reciprocal rank (`hybrid`), then re-scored (`final`) by a small logistic
-model over what each ranker saw plus two things about the question (does it name the passage's
-focus, does it ask the passage's question type). That score is a calibrated probability that the
-passage answers the question, so one threshold decides "not covered".
+model over what each ranker saw and what the question asks (does it name the passage's focus,
+does it ask the passage's question type; `ranking.py`). That score is a calibrated probability
+that the passage answers the question, so one threshold decides "not covered".
 
 On disk an index is a folder of plain files (a manifest, the passages as JSON lines, the sparse
-BM25 matrix, two float16 vector matrices). `store.py` publishes built folders atomically.
+BM25 and focus matrices, the float16 title and passage vectors, the ONNX query encoder).
+`store.py` publishes built folders atomically.
 """
 
 from __future__ import annotations
