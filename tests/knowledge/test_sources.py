@@ -128,3 +128,17 @@ def test_unknown_and_missing_sources_say_what_to_give(tmp_path: Path) -> None:
     odd.write_bytes(b"PAR1")
     with pytest.raises(InvalidInput, match="can't tell what kind"):
         source_kind(odd)
+
+
+def test_a_broken_zip_inside_the_corpus_is_counted_and_a_broken_source_zip_is_an_error(
+    tmp_path: Path,
+) -> None:
+    folder = write_folder(tmp_path / "MedQuAD")
+    (folder / "extra.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    passages, report = read_source(folder)
+    assert report.skipped["not a readable zip"] == 1
+    assert len(passages) == 13
+    broken = tmp_path / "MedQuAD.zip"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(InvalidInput, match=r"not a readable \.zip archive"):
+        read_source(broken)

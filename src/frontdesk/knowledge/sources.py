@@ -180,46 +180,50 @@ class _Member:
     read: Callable[[], bytes]
 
 
-def _members(path: Path) -> Iterator[_Member]:
+def _members(path: Path, report: IngestReport) -> Iterator[_Member]:
     """The files of a MedQuAD folder, `.tar.gz` or `.zip`, nested zips opened too."""
     if path.is_dir():
         for file in sorted(p for p in path.rglob("*") if p.is_file()):
-            yield from _expand(_Member(name=str(file), size=file.stat().st_size,
-                                       read=file.read_bytes))  # fmt: skip
+            member = _Member(name=str(file), size=file.stat().st_size, read=file.read_bytes)
+            yield from _expand(member, report)
     elif path.name.lower().endswith(".zip"):
-        yield from _expand(_Member(name=str(path), size=path.stat().st_size, read=path.read_bytes))
+        if not zipfile.is_zipfile(path):
+            raise InvalidInput(f"{str(path)!r} is not a readable .zip archive")
+        yield from _expand(_Member(name=str(path), size=path.stat().st_size, read=path.read_bytes),
+                           report)  # fmt: skip
     else:
         try:
             with tarfile.open(path, "r:*") as archive:
                 for info in archive:
-                    if info.isfile():
-                        handle = archive.extractfile(info)
-                        if handle is not None:
-                            data = handle  # bound now: the member is read before the next one
-                            yield from _expand(_Member(name=info.name, size=info.size,
-                                                       read=data.read))  # fmt: skip
+                    handle = archive.extractfile(info) if info.isfile() else None
+                    if handle is not None:  # read before the loop moves to the next member
+                        member = _Member(name=info.name, size=info.size, read=handle.read)
+                        yield from _expand(member, report)
         except (tarfile.TarError, EOFError, OSError) as error:
             raise InvalidInput(
                 f"{str(path)!r} is not a readable .tar.gz archive: {error}"
             ) from None
 
 
-def _expand(member: _Member) -> Iterator[_Member]:
+def _expand(member: _Member, report: IngestReport) -> Iterator[_Member]:
     if not member.name.lower().endswith(".zip") or member.size > MAX_FILE_BYTES:
         yield member
         return
     try:
-        with zipfile.ZipFile(io.BytesIO(member.read())) as archive:
-            for info in archive.infolist():
-                if info.is_dir() or "__MACOSX" in info.filename:
-                    continue
-                yield _Member(
-                    name=f"{member.name}!{info.filename}",
-                    size=info.file_size,
-                    read=lambda info=info, archive=archive: archive.read(info),  # type: ignore[misc]
-                )
+        archive = zipfile.ZipFile(io.BytesIO(member.read()))
     except zipfile.BadZipFile:
-        yield _Member(name=member.name, size=member.size, read=lambda: b"PK-broken")
+        report.files += 1
+        report.skip("not a readable zip", _short(member.name))
+        return
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir() or "__MACOSX" in info.filename:
+                continue
+            yield _Member(
+                name=f"{member.name}!{info.filename}",
+                size=info.file_size,
+                read=lambda info=info: archive.read(info),  # type: ignore[misc]
+            )
 
 
 def _read_medquad(path: Path, report: IngestReport) -> Iterator[Passage]:
@@ -227,7 +231,7 @@ def _read_medquad(path: Path, report: IngestReport) -> Iterator[Passage]:
     # MedlinePlus drugs and herbs); its rows are joined with the XML's metadata by doc_id.
     from_xml: dict[str, Passage] = {}
     from_csv: dict[str, Passage] = {}
-    for member in _members(path):
+    for member in _members(path, report):
         lower = member.name.lower()
         if lower.endswith(".xml"):
             report.files += 1
