@@ -52,7 +52,7 @@ def main() -> None:
         for q in ids:
             docs, rows = data[q]
             for doc, row in zip(docs, rows, strict=True):
-                grade = _grade(index, doc, judgments[q])
+                grade = judgments[q].get(doc)
                 if grade is not None:
                     xs.append(row[1:])
                     ys.append(int(grade >= 3))
@@ -116,10 +116,6 @@ def reliability(pairs: list[tuple[float, int]]) -> None:
         if b
     )
     print(f"calibration, held out: ECE {ece:.3f} over {len(pairs)} judged passages; {shown}")
-
-
-def _grade(index: KnowledgeIndex, doc: str, judged: dict[str, int]) -> int | None:
-    return judged.get(doc)
 
 
 def report(

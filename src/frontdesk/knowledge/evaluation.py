@@ -16,7 +16,7 @@ import math
 import re
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,7 +123,7 @@ def evaluate(
     judgments: Judgments,
     *,
     methods: Iterable[Method] = ("bm25", "dense", "hybrid", "final"),
-    progress: object = None,
+    progress: Callable[[], None] | None = None,
 ) -> list[MethodResult]:
     """Each method's metrics over the judged queries, side by side in one run."""
     judged_queries = [(qid, text) for qid, text in queries if qid in judgments]
@@ -140,7 +140,7 @@ def evaluate(
             times.append((time.perf_counter() - started) * 1000)
             rankings[qid] = hits
             covered_calls[qid] = index.covered(hits) if method == "final" else True
-            if callable(progress):
+            if progress is not None:
                 progress()
         results.append(_score(method, rankings, judgments, times, covered_calls))
     return results

@@ -23,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from opentelemetry import trace
 
 from frontdesk.embeddings import Embedder, default_embedder
 from frontdesk.errors import InvalidInput
@@ -313,8 +314,6 @@ class IndexedKnowledge:
         return self.index.name
 
     def search(self, query: str, *, k: int = 3) -> list[Hit]:
-        from opentelemetry import trace
-
         started = time.perf_counter()
         hits = self.index.search(query, k=k)
         kept = [h for h in hits if h.score >= self.index.ranker.threshold]
